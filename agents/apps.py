@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class AgentsConfig(AppConfig):
+    """Django's view of the plain-Python agent framework: its system checks.
+
+    Nothing in `agents/` imports Django except this module and `checks.py`; the
+    framework itself runs in plain scripts too.
+    """
+
+    name = "agents"

@@ -1,0 +1,175 @@
+"""The event vocabulary: every step an agent reports, as small frozen objects.
+
+These are the persisted event types of the wire contract (PROTOCOL.md section 1)
+plus the live-only `Delta`. Each class has a `Literal` `type` and one
+serialisation, `to_wire()`, into the envelope's `type`/`data`; `from_wire()` is
+its inverse. Code that consumes events matches on the class and ends with
+`assert_never`, so a new event type cannot be forgotten silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+RunStatus = Literal["succeeded", "failed", "cancelled", "interrupted"]
+StateScope = Literal["session", "user", "agent", "temp"]
+
+
+@dataclass(frozen=True, slots=True)
+class UserMessage:
+    text: str
+    client_id: str | None = None
+    type: ClassVar[Literal["user_message"]] = "user_message"
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    agent: str
+    type: ClassVar[Literal["run_started"]] = "run_started"
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    text: str
+    type: ClassVar[Literal["info"]] = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Thought:
+    text: str
+    type: ClassVar[Literal["thought"]] = "thought"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    call_id: str
+    tool: str
+    args: dict[str, Any]
+    type: ClassVar[Literal["tool_call"]] = "tool_call"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    call_id: str
+    tool: str
+    result: Any
+    duration_ms: float
+    type: ClassVar[Literal["tool_result"]] = "tool_result"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolError:
+    call_id: str
+    tool: str
+    error: str
+    type: ClassVar[Literal["tool_error"]] = "tool_error"
+
+
+@dataclass(frozen=True, slots=True)
+class StateDelta:
+    """A change to agent state; a `None` value means the key was deleted."""
+
+    scope: StateScope
+    changes: dict[str, Any]
+    type: ClassVar[Literal["state_delta"]] = "state_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class Final:
+    """The agent's answer. `partial` marks an answer cut short by a cancel."""
+
+    text: str
+    partial: bool = False
+    type: ClassVar[Literal["final"]] = "final"
+
+
+@dataclass(frozen=True, slots=True)
+class Error:
+    code: str
+    message: str
+    type: ClassVar[Literal["error"]] = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    status: RunStatus
+    duration_ms: float
+    usage: dict[str, int] = field(
+        default_factory=lambda: {"input_tokens": 0, "output_tokens": 0}
+    )
+    type: ClassVar[Literal["run_finished"]] = "run_finished"
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A chunk of the answer being written: delivered live, never stored."""
+
+    text: str
+    type: ClassVar[Literal["delta"]] = "delta"
+
+
+PersistedEvent = (
+    UserMessage
+    | RunStarted
+    | Info
+    | Thought
+    | ToolCall
+    | ToolResult
+    | ToolError
+    | StateDelta
+    | Final
+    | Error
+    | RunFinished
+)
+Event = PersistedEvent | Delta
+
+EVENT_CLASSES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        UserMessage,
+        RunStarted,
+        Info,
+        Thought,
+        ToolCall,
+        ToolResult,
+        ToolError,
+        StateDelta,
+        Final,
+        Error,
+        RunFinished,
+        Delta,
+    )
+}
+PERSISTED_TYPES: frozenset[str] = frozenset(EVENT_CLASSES) - {Delta.type}
+
+
+def event_data(event: Event) -> dict[str, Any]:
+    """The envelope's `data` of an event; optional fields left at their default are
+    omitted (`client_id` only when sent, `partial` only when true)."""
+    data = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if f.name in {"client_id", "partial"} and not value:
+            continue
+        data[f.name] = value
+    return data
+
+
+def to_wire(event: Event) -> dict[str, Any]:
+    """The envelope's `type` and `data` of an event."""
+    return {"type": event.type, "data": event_data(event)}
+
+
+def from_wire(type_: str, data: dict[str, Any]) -> Event:
+    """Rebuild an event from its envelope's `type` and `data`.
+
+    Raises `ValueError` for an unknown type and `TypeError` for data that does not
+    fit it.
+    """
+    try:
+        cls = EVENT_CLASSES[type_]
+    except KeyError:
+        raise ValueError(f"unknown event type {type_!r}") from None
+    return cls(**data)

@@ -1,0 +1,3 @@
+"""WebSocket URL routes of the conversations app."""
+
+websocket_urlpatterns: list = []
