@@ -99,6 +99,15 @@ WSGI_APPLICATION = "agentsite.wsgi.application"
 ASGI_APPLICATION = "agentsite.asgi.application"
 
 
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+    ),
+}
+
+
 def database_from_env() -> dict:
     """Build the default database from DATABASE_URL (unset: a SQLite file here).
 
@@ -107,26 +116,21 @@ def database_from_env() -> dict:
     take the write lock up front so two writers never deadlock on an upgrade.
     PostgreSQL keeps connections open (with a health check before reuse).
     """
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "db.sqlite3",
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON;"
-                ),
-            },
-            "TEST": {"NAME": BASE_DIR / "var" / "test-db.sqlite3"},
-        }
+    url = (
+        os.environ.get("DATABASE_URL", "")
+        or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    )
     config = dj_database_url.parse(
         url,
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        # Tests use a file, not :memory:, so server processes they start share it.
+        config["TEST"] = {
+            "NAME": str(Path(config["NAME"]).with_name("test-db.sqlite3"))
+        }
     return config
 
 
@@ -174,7 +178,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,0 +1,77 @@
+"""Suite-wide fixtures and the guard of the services run.
+
+`.ci/run` runs the suite a second time with REQUIRE_SERVICES=1 and DATABASE_URL /
+REDIS_URL pointing at the machine's PostgreSQL and Redis. There, a missing service
+must fail the run at once instead of letting tests quietly fall back to SQLite or
+the in-memory layer.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("REQUIRE_SERVICES") != "1":
+        return
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    problems = []
+    if not database_url.startswith("postgres"):
+        problems.append("DATABASE_URL does not name PostgreSQL")
+    elif not _reachable(database_url):
+        problems.append(f"PostgreSQL at {database_url} does not answer")
+    if not redis_url.startswith("redis"):
+        problems.append("REDIS_URL does not name Redis")
+    elif not _reachable(redis_url):
+        problems.append(f"Redis at {redis_url} does not answer")
+    if problems:
+        raise pytest.UsageError(
+            "services run without its services: " + "; ".join(problems)
+        )
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis of the services run; tests needing it are skipped on the embedded stack."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        pytest.skip("needs REDIS_URL (runs in the PostgreSQL + Redis pass of .ci/run)")
+    return url
+
+
+@pytest.fixture
+def server_env(transactional_db) -> dict[str, str]:
+    """Environment for a child server process sharing this test's database."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{settings_dict['NAME']}"
+    else:
+        database_url = (
+            f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:"
+            f"{settings_dict['PORT']}/{settings_dict['NAME']}"
+        )
+    return {"DATABASE_URL": database_url, "DEBUG": "1"}
+
+
+@pytest.fixture
+def live_server_process(server_env):
+    """One real daphne process on this test's database, stopped after the test."""
+    from tests.servers import ServerProcess
+
+    server = ServerProcess(env=server_env).start()
+    yield server
+    server.stop()
