@@ -240,3 +240,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Runs: heartbeat period, when a silent run counts as dead, how often to look for
+# dead runs, and the longest a run may take.
+RUN_HEARTBEAT_SECONDS = float(os.environ.get("RUN_HEARTBEAT_SECONDS", "2"))
+RUN_STALE_SECONDS = float(os.environ.get("RUN_STALE_SECONDS", "15"))
+RUN_SWEEP_SECONDS = float(os.environ.get("RUN_SWEEP_SECONDS", "10"))
+RUN_TIME_LIMIT_SECONDS = float(os.environ.get("RUN_TIME_LIMIT_SECONDS", "300"))
+SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", "15"))

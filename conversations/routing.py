@@ -1,3 +1,9 @@
 """WebSocket URL routes of the conversations app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from conversations.consumers import SessionConsumer
+
+websocket_urlpatterns = [
+    path("ws/sessions/<str:session_id>/", SessionConsumer.as_asgi()),
+]

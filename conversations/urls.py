@@ -1,9 +1,15 @@
-"""HTTP routes of the conversations app: the chat page."""
+"""HTTP routes of the conversations app: the chat page and the SSE endpoints."""
 
 from django.urls import path
 
-from conversations import views
+from conversations import sse, views
 
 urlpatterns = [
     path("", views.chat_page, name="chat"),
+    path("chat", sse.chat, name="chat-stream"),
+    path(
+        "api/sessions/<str:session_id>/stream/",
+        sse.session_stream,
+        name="session-stream",
+    ),
 ]

@@ -1,0 +1,75 @@
+"""One watcher's view of a session: stored events in seq order, each once.
+
+The WebSocket consumer and the SSE stream both feed what the channel layer brings
+through a `SeqCursor`. The layer may drop or (after a resume) repeat news; the
+cursor drops what was already sent and refills any gap from the database, so the
+watcher sees exactly the stored transcript, in order, plus live deltas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.engine.storage import in_db_thread
+from conversations.models import ChatSession, Event
+
+PAGE = 500
+
+
+def stored_after(
+    session_id: Any, after: int, up_to: int | None, limit: int
+) -> list[dict]:
+    """Envelopes of stored events with `after < seq <= up_to`, oldest first."""
+    events = Event.objects.for_session(session_id).after(after)
+    if up_to is not None:
+        events = events.up_to(up_to)
+    return [event.envelope() for event in events[:limit]]
+
+
+def last_seq(session_id: Any) -> int:
+    return (
+        ChatSession.objects.filter(pk=session_id)
+        .values_list("last_seq", flat=True)
+        .get()
+    )
+
+
+class SeqCursor:
+    """Tracks the last seq sent to one watcher and decides what to send next."""
+
+    def __init__(self, session_id: Any, sent: int) -> None:
+        self.session_id = session_id
+        self.sent = sent
+
+    async def replay(self, after: int) -> list[dict]:
+        """Every stored event after `after`, up to now; the cursor moves past them."""
+        self.sent = after
+        return await self._refill(None)
+
+    async def accept(self, frames: list[dict]) -> list[dict]:
+        """Turn frames from the layer into the frames to send, gaps refilled."""
+        out: list[dict] = []
+        for frame in frames:
+            seq = frame.get("seq")
+            if seq is None:  # a live-only delta
+                out.append(frame)
+            elif seq <= self.sent:
+                continue  # already sent (replayed, or a repeated batch)
+            elif seq == self.sent + 1:
+                out.append(frame)
+                self.sent = seq
+            else:
+                out.extend(await self._refill(seq))
+        return out
+
+    async def _refill(self, up_to: int | None) -> list[dict]:
+        out: list[dict] = []
+        while True:
+            page = await in_db_thread(
+                stored_after, self.session_id, self.sent, up_to, PAGE
+            )
+            out.extend(page)
+            if page:
+                self.sent = page[-1]["seq"]
+            if len(page) < PAGE:
+                return out

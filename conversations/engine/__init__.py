@@ -1,0 +1,1 @@
+"""The run engine: one way in for every message, wherever it comes from."""

@@ -1,0 +1,209 @@
+"""Driving one run: the agent's generator, the recorder, heartbeat and cancel.
+
+A run belongs to the session, not to whoever asked for it: it is an asyncio task
+of the process that admitted it and keeps going when that socket or request goes
+away. Whatever happens — success, an agent exception, a model error, a cancel, the
+time limit — it ends with exactly one `run_finished`, stored together with the
+run's final status. A process that dies mid-run leaves the run to recovery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, assert_never
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from agents.events import (
+    Delta,
+    Error,
+    Event,
+    Final,
+    Info,
+    RunFinished,
+    RunStarted,
+    StateDelta,
+    Thought,
+    ToolCall,
+    ToolError,
+    ToolResult,
+    UserMessage,
+)
+from conversations.engine.recorder import EventRecorder
+from conversations.engine.storage import heartbeat, in_db_thread, promote_next_queued
+from conversations.layer import CANCEL, run_control_group
+
+logger = logging.getLogger(__name__)
+
+# Runs driven by this process, by run id: cancel reaches them without the layer.
+active_runs: dict[str, RunDriver] = {}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a process needs to know to drive a run, read from the database."""
+
+    run_id: Any
+    session_id: Any
+    user_id: Any
+    agent: str
+    message: str
+    client_id: str | None
+    first_seq: int
+
+
+class RunDriver:
+    """Drives one admitted run to its `run_finished`."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        self.spec = spec
+        self.recorder = EventRecorder(spec.session_id, spec.run_id)
+        self.usage = {"input_tokens": 0, "output_tokens": 0}
+        self.answer: list[str] = []  # deltas of the answer being written
+        self._consumer: asyncio.Task | None = None
+        self._cancelled = False
+        self._started = time.monotonic()
+        self.last_error = ""
+
+    def cancel(self) -> None:
+        """Stop the agent; the run ends `cancelled`, keeping any partial answer."""
+        self._cancelled = True
+        if self._consumer is not None:
+            self._consumer.cancel()
+
+    async def drive(self) -> None:
+        active_runs[str(self.spec.run_id)] = self
+        watchers = [
+            asyncio.create_task(self._beat()),
+            asyncio.create_task(self._listen_for_cancel()),
+        ]
+        try:
+            status, error = await self._consume_agent()
+            await self._finish(status, error)
+        finally:
+            for task in watchers:
+                task.cancel()
+            active_runs.pop(str(self.spec.run_id), None)
+        await start_next_queued(self.spec.session_id)
+
+    async def _consume_agent(self) -> tuple[str, str]:
+        self._consumer = asyncio.create_task(self._pump())
+        try:
+            async with asyncio.timeout(settings.RUN_TIME_LIMIT_SECONDS):
+                return await asyncio.shield(self._consumer)
+        except TimeoutError:
+            self._consumer.cancel()
+            await self._settle()
+            await self.recorder.add(
+                Error("time_limit", "The run took too long and was stopped.")
+            )
+            return "failed", "time limit reached"
+        except asyncio.CancelledError:
+            if not self._cancelled:
+                raise  # the process is shutting down: recovery finishes the run
+            await self._settle()
+            return "cancelled", ""
+
+    async def _settle(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._consumer
+
+    async def _pump(self) -> tuple[str, str]:
+        """Feed the agent's events to the recorder; return the final status."""
+        from conversations.agent_factory import build_agent, run_context
+
+        agent = await build_agent(self.spec)
+        status, error = "failed", "the agent stopped without finishing"
+        try:
+            async for event in agent.run(self.spec.message, run_context(self.spec)):
+                finished = await self.take(event)
+                if finished is not None:
+                    status, error = finished
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the agent should not raise; report if it does
+            logger.exception(
+                "agent %s crashed in run %s", self.spec.agent, self.spec.run_id
+            )
+            await self.recorder.add(
+                Error("agent_crashed", str(exc) or type(exc).__name__)
+            )
+            return "failed", str(exc)
+        return status, error
+
+    async def take(self, event: Event) -> tuple[str, str] | None:
+        """Record one event; return (status, error) when it is the agent's last."""
+        match event:
+            case Delta(text=text):
+                self.answer.append(text)
+                await self.recorder.add(event)
+            case Final():
+                self.answer.clear()
+                await self.recorder.add(event)
+            case RunFinished(status=status, usage=usage):
+                self.usage = dict(usage)
+                return status, ""
+            case Error(message=message):
+                await self.recorder.add(event)
+                self.last_error = message
+            case (
+                UserMessage()
+                | RunStarted()
+                | Info()
+                | Thought()
+                | ToolCall()
+                | ToolResult()
+                | ToolError()
+                | StateDelta()
+            ):
+                await self.recorder.add(event)
+            case _:
+                assert_never(event)
+        return None
+
+    async def _finish(self, status: str, error: str) -> None:
+        if status == "cancelled" and self.answer:
+            await self.recorder.add(Final("".join(self.answer), partial=True))
+        if status == "failed" and not error:
+            error = self.last_error
+        duration = round((time.monotonic() - self._started) * 1000, 3)
+        await self.recorder.close(RunFinished(status, duration, self.usage), error)
+
+    async def _beat(self) -> None:
+        """Keep the heartbeat fresh and notice cancels flagged in the database."""
+        while True:
+            await asyncio.sleep(settings.RUN_HEARTBEAT_SECONDS)
+            try:
+                if await in_db_thread(heartbeat, self.spec.run_id):
+                    self.cancel()
+            except Exception:
+                logger.warning(
+                    "heartbeat of run %s failed", self.spec.run_id, exc_info=True
+                )
+
+    async def _listen_for_cancel(self) -> None:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        group = run_control_group(self.spec.run_id)
+        await layer.group_add(group, channel)
+        try:
+            while True:
+                message = await layer.receive(channel)
+                if message.get("type") == CANCEL:
+                    self.cancel()
+        finally:
+            await asyncio.shield(layer.group_discard(group, channel))
+
+
+async def start_next_queued(session_id: Any) -> None:
+    """Start the session's next queued run, if any, in this process."""
+    from conversations.engine.service import launch
+
+    run_id = await in_db_thread(promote_next_queued, session_id)
+    if run_id is not None:
+        await launch(run_id)

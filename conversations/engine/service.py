@@ -1,0 +1,149 @@
+"""The run engine's entry points, shared by the WebSocket consumer, the SSE view,
+the REST API and the `chat` command: submit a message, cancel, recover."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from django.conf import settings
+
+from conversations.engine.runner import RunDriver, RunSpec, active_runs
+from conversations.engine.storage import (
+    Admission,
+    admit_message,
+    in_db_thread,
+    request_cancel,
+)
+from conversations.layer import publish_cancel, publish_frames
+
+logger = logging.getLogger(__name__)
+
+# Strong references to the tasks of this process's runs (asyncio keeps weak ones).
+run_tasks: dict[str, asyncio.Task] = {}
+_sweepers: dict[int, asyncio.Task] = {}
+
+
+async def submit_message(
+    session_id: Any, agent: str, text: str, client_id: str | None = None
+) -> Admission:
+    """Store a user message and start (or queue) its run under the agent's policy.
+
+    Raises `RunInProgress` when the policy is `reject` and a run is active.
+    """
+    from conversations.agent_factory import policy_for
+
+    ensure_sweeper()
+    admission = await in_db_thread(
+        admit_message,
+        session_id,
+        text,
+        client_id,
+        policy_for(agent),
+        settings.RUN_STALE_SECONDS,
+    )
+    if admission.duplicate:
+        return admission
+    await publish_frames(session_id, [admission.envelope])
+    if admission.interrupted_run_id is not None:
+        await cancel_run(admission.interrupted_run_id)
+    if admission.status == "running":
+        await launch(admission.run_id)
+    return admission
+
+
+def load_spec(run_id: Any) -> RunSpec:
+    from conversations.models import Run
+
+    run = Run.objects.select_related("session").get(pk=run_id)
+    return RunSpec(
+        run_id=run.id,
+        session_id=run.session_id,
+        user_id=run.session.owner_id,
+        agent=run.session.agent,
+        message=run.message,
+        client_id=run.client_id,
+        first_seq=run.first_seq,
+    )
+
+
+async def launch(run_id: Any) -> asyncio.Task:
+    """Drive an admitted run in this process, in the background."""
+    spec = await in_db_thread(load_spec, run_id)
+    task = asyncio.create_task(RunDriver(spec).drive(), name=f"run-{run_id}")
+    key = str(run_id)
+    run_tasks[key] = task
+    task.add_done_callback(lambda _: run_tasks.pop(key, None))
+    return task
+
+
+async def wait_for_run(run_id: Any) -> None:
+    """Wait until a run driven by this process has finished (no-op otherwise)."""
+    task = run_tasks.get(str(run_id))
+    if task is not None:
+        await asyncio.shield(task)
+
+
+async def cancel_run(run_id: Any) -> None:
+    """Cancel a run wherever it is driven: directly here, through the layer
+    elsewhere (and the database flag, which its heartbeat reads, as a fallback)."""
+    driver = active_runs.get(str(run_id))
+    if driver is not None:
+        driver.cancel()
+        return
+    try:
+        await publish_cancel(run_id)
+    except Exception:
+        logger.warning("cancel of run %s not published; heartbeat will see it", run_id)
+
+
+async def cancel_active_run(session_id: Any) -> Any | None:
+    """Cancel the session's active run, if any; return its id."""
+    run_id = await in_db_thread(request_cancel, session_id)
+    if run_id is not None:
+        await cancel_run(run_id)
+    return run_id
+
+
+def recover_stale_runs_sync(stale_after: float) -> list[tuple[Any, list[dict]]]:
+    """Finish as `interrupted` every run whose process stopped beating."""
+    from django.utils import timezone
+
+    from conversations.engine.storage import interrupt_run
+    from conversations.models import Run
+
+    recovered = []
+    for run in Run.objects.stale(timezone.now(), stale_after):
+        frames = interrupt_run(run.id, "the process running it stopped")
+        if frames:
+            recovered.append((run.session_id, frames))
+    return recovered
+
+
+async def recover_stale_runs() -> int:
+    """Recover stale runs, tell their watchers, and start what was queued behind them."""
+    from conversations.engine.runner import start_next_queued
+
+    recovered = await in_db_thread(recover_stale_runs_sync, settings.RUN_STALE_SECONDS)
+    for session_id, frames in recovered:
+        await publish_frames(session_id, frames)
+        await start_next_queued(session_id)
+    return len(recovered)
+
+
+def ensure_sweeper() -> None:
+    """Start this process's periodic recovery sweep on the running loop, once."""
+    loop = asyncio.get_running_loop()
+    task = _sweepers.get(id(loop))
+    if task is None or task.done():
+        _sweepers[id(loop)] = loop.create_task(_sweep_forever(), name="run-recovery")
+
+
+async def _sweep_forever() -> None:
+    while True:
+        try:
+            await recover_stale_runs()
+        except Exception:
+            logger.warning("run recovery sweep failed", exc_info=True)
+        await asyncio.sleep(settings.RUN_SWEEP_SECONDS)

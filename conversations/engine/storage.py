@@ -1,0 +1,259 @@
+"""Synchronous, transactional writes of the run engine.
+
+Each function here is one transaction, called from async code through `in_db_thread`.
+Together they keep the promises of the transcript: seqs allocated with the events that
+use them (gapless, unique), a run admitted with its `user_message` or not at all,
+and a run finished with its `run_finished` event in the same commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from channels.db import DatabaseSyncToAsync
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agents.events import PersistedEvent, RunFinished, UserMessage, event_data
+from conversations.models import ChatSession, Event, Run
+
+T = TypeVar("T")
+
+TITLE_LENGTH = 60
+
+
+async def in_db_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking ORM call on a worker thread of the pool.
+
+    Not asgiref's single shared thread: concurrent runs would all queue behind each
+    other there. Connections are cleaned up around the call as Channels does.
+    """
+    return await DatabaseSyncToAsync(fn, thread_sensitive=False)(*args)
+
+
+class RunInProgress(Exception):
+    """The session already has an active run and the policy does not queue."""
+
+
+class SessionGone(Exception):
+    """The session was deleted while the message was being admitted."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of a message: its run, the seq of its user_message, and whether
+    it starts now, waits in the queue, or repeats an earlier `client_id`."""
+
+    run_id: Any
+    seq: int
+    status: str
+    duplicate: bool = False
+    interrupted_run_id: Any = None
+    envelope: dict | None = None  # the stored user_message, to publish
+
+
+def store_events(
+    session_id: Any,
+    run_id: Any,
+    events: Sequence[PersistedEvent],
+    now: datetime | None = None,
+) -> list[Event]:
+    """Append events to a session, allocating their seqs from the session's counter.
+
+    Must run inside a transaction: the counter row stays locked until commit, so
+    concurrent writers to one session take turns, and a rollback returns the seqs.
+    """
+    now = now or timezone.now()
+    count = len(events)
+    updated = ChatSession.objects.filter(pk=session_id).update(
+        last_seq=F("last_seq") + count, last_activity=now
+    )
+    if not updated:
+        raise SessionGone(session_id)
+    last = (
+        ChatSession.objects.filter(pk=session_id)
+        .values_list("last_seq", flat=True)
+        .get()
+    )
+    first = last - count + 1
+    rows = [
+        Event(
+            session_id=session_id,
+            seq=first + offset,
+            run_id=run_id,
+            type=event.type,
+            data=event_data(event),
+            ts=now,
+        )
+        for offset, event in enumerate(events)
+    ]
+    Event.objects.bulk_create(rows)
+    if run_id is not None:
+        Run.objects.filter(pk=run_id).update(last_seq=last, heartbeat_at=now)
+    return rows
+
+
+def write_batch(
+    session_id: Any, run_id: Any, events: Sequence[PersistedEvent]
+) -> list[dict]:
+    """Store a batch of a run's events in one transaction; return their envelopes."""
+    with transaction.atomic():
+        rows = store_events(session_id, run_id, events)
+    return [row.envelope() for row in rows]
+
+
+def admit_message(
+    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
+) -> Admission:
+    """Store a user message and create its run, following the agent's policy.
+
+    The partial unique index on running runs settles races between processes: the
+    loser of two concurrent inserts gets an IntegrityError and is told
+    `run_in_progress` (or queued, under `enqueue`/`interrupt`).
+    """
+    try:
+        return _admit(session_id, text, client_id, policy, stale_after)
+    except IntegrityError:
+        duplicate = _find_duplicate(session_id, client_id)
+        if duplicate is not None:
+            return duplicate
+        if policy == "reject":
+            raise RunInProgress(session_id) from None
+        return _admit(session_id, text, client_id, policy, stale_after)
+
+
+def _find_duplicate(session_id: Any, client_id: str | None) -> Admission | None:
+    if not client_id:
+        return None
+    run = Run.objects.filter(session_id=session_id, client_id=client_id).first()
+    if run is None:
+        return None
+    return Admission(run.id, run.first_seq, run.status, duplicate=True)
+
+
+def _admit(
+    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
+) -> Admission:
+    now = timezone.now()
+    with transaction.atomic():
+        duplicate = _find_duplicate(session_id, client_id)
+        if duplicate is not None:
+            return duplicate
+        active = Run.objects.active().filter(session_id=session_id).first()
+        if active is not None and active.heartbeat_at < now - timedelta(
+            seconds=stale_after
+        ):
+            interrupt_run(active.id, "the process running it stopped")
+            active = None
+        interrupted = None
+        if active is None:
+            status = Run.Status.RUNNING
+        elif policy == "reject":
+            raise RunInProgress(session_id)
+        else:
+            status = Run.Status.QUEUED
+            if policy == "interrupt":
+                Run.objects.filter(pk=active.pk).update(cancel_requested=True)
+                interrupted = active.id
+        run = Run.objects.create(
+            session_id=session_id,
+            status=status,
+            message=text,
+            client_id=client_id or None,
+            started_at=now if status == Run.Status.RUNNING else None,
+            heartbeat_at=now,
+        )
+        (row,) = store_events(
+            session_id, run.id, [UserMessage(text, client_id or None)], now
+        )
+        Run.objects.filter(pk=run.pk).update(first_seq=row.seq)
+        ChatSession.objects.filter(pk=session_id, title="").update(
+            title=_title_from(text)
+        )
+    return Admission(
+        run.id, row.seq, status, interrupted_run_id=interrupted, envelope=row.envelope()
+    )
+
+
+def _title_from(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1] + "…"
+
+
+def promote_next_queued(session_id: Any) -> Any | None:
+    """Start the oldest queued run of a session if none is running; return its id."""
+    try:
+        with transaction.atomic():
+            if Run.objects.active().filter(session_id=session_id).exists():
+                return None
+            run = (
+                Run.objects.queued()
+                .filter(session_id=session_id)
+                .order_by("created_at")
+                .first()
+            )
+            if run is None:
+                return None
+            now = timezone.now()
+            Run.objects.filter(pk=run.pk).update(
+                status=Run.Status.RUNNING, started_at=now, heartbeat_at=now
+            )
+            return run.id
+    except IntegrityError:  # another process promoted one first
+        return None
+
+
+def finish_run(
+    run_id: Any,
+    session_id: Any,
+    pending: Sequence[PersistedEvent],
+    finished: RunFinished,
+    error: str = "",
+) -> list[dict]:
+    """Store the run's last events and its `run_finished`, and close the run row,
+    in one transaction; return the envelopes to publish."""
+    with transaction.atomic():
+        closed = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
+            status=finished.status,
+            finished_at=timezone.now(),
+            error=error,
+            input_tokens=finished.usage.get("input_tokens", 0),
+            output_tokens=finished.usage.get("output_tokens", 0),
+        )
+        if not closed:  # already finished elsewhere (recovered as interrupted)
+            return []
+        rows = store_events(session_id, run_id, [*pending, finished])
+    return [row.envelope() for row in rows]
+
+
+def interrupt_run(run_id: Any, reason: str) -> list[dict]:
+    """Finish a run whose process died, as `interrupted`, with its `run_finished`."""
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        return []
+    started = run.started_at or run.created_at
+    duration = (timezone.now() - started).total_seconds() * 1000
+    finished = RunFinished("interrupted", round(duration, 3), run.usage)
+    return finish_run(run_id, run.session_id, [], finished, error=reason)
+
+
+def request_cancel(session_id: Any) -> Any | None:
+    """Flag the session's active run for cancellation; return its id (or None)."""
+    with transaction.atomic():
+        run = Run.objects.active().filter(session_id=session_id).first()
+        if run is None:
+            return None
+        Run.objects.filter(pk=run.pk).update(cancel_requested=True)
+        return run.id
+
+
+def heartbeat(run_id: Any) -> bool:
+    """Record that the run's process is alive; return whether a cancel was asked."""
+    Run.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
+    return bool(
+        Run.objects.filter(pk=run_id).values_list("cancel_requested", flat=True).first()
+    )

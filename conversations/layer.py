@@ -1,0 +1,56 @@
+"""Group names and message shapes on the channel layer: the only module that knows them.
+
+The layer carries news between processes, never truth: a receiver that misses a
+message (channels-redis drops past capacity) notices the gap in `seq` and reads the
+database. Events are published in batches, one layer message per stored batch, so
+a fast run costs one layer round trip per batch rather than one per event.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+EVENTS = "session.events"
+CANCEL = "run.cancel"
+
+
+def session_group(session_id: Any) -> str:
+    """Every socket and stream watching a session joins this group."""
+    return f"session.{session_id}"
+
+
+def run_control_group(run_id: Any) -> str:
+    """The process driving a run listens here for cancel requests."""
+    return f"run.{run_id}"
+
+
+def events_message(frames: list[dict]) -> dict:
+    """Stored envelopes (with seq) and live-only deltas, in the order they happened."""
+    return {"type": EVENTS, "frames": frames}
+
+
+async def publish_frames(session_id: Any, frames: list[dict]) -> None:
+    """Send frames to every watcher of the session.
+
+    A failure (Redis down) is logged, not raised: the events are stored already,
+    and watchers converge on the database when news flows again.
+    """
+    if not frames:
+        return
+    try:
+        await get_channel_layer().group_send(
+            session_group(session_id), events_message(frames)
+        )
+    except Exception:
+        logger.warning("publishing to session %s failed", session_id, exc_info=True)
+
+
+async def publish_cancel(run_id: Any) -> None:
+    """Ask whichever process drives `run_id` to cancel it."""
+    layer = get_channel_layer()
+    await layer.group_send(run_control_group(run_id), {"type": CANCEL})

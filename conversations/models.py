@@ -1,0 +1,233 @@
+"""Sessions, runs, events and agent state: the one source of truth.
+
+The live stream, the transcript, the REST API, the admin and the agent's own context
+all read the `Event` table. Its `seq` is allocated from `ChatSession.last_seq` in the
+same transaction that inserts the events, so it is gapless and unique per session on
+SQLite and PostgreSQL alike (a rolled-back write takes its seqs with it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ChatSessionQuerySet(models.QuerySet):
+    def owned_by(self, user) -> ChatSessionQuerySet:
+        return self.filter(owner=user)
+
+
+class ChatSession(models.Model):
+    """One conversation of one user with one agent."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions"
+    )
+    agent = models.CharField(max_length=64)
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_activity = models.DateTimeField(default=timezone.now)
+    last_seq = models.PositiveBigIntegerField(
+        default=0, help_text="Seq of the newest event: the allocation counter."
+    )
+
+    objects = ChatSessionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["owner", "-last_activity"], name="session_owner_activity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.agent} session {self.id}"
+
+
+class RunQuerySet(models.QuerySet):
+    def active(self) -> RunQuerySet:
+        return self.filter(status=Run.Status.RUNNING)
+
+    def queued(self) -> RunQuerySet:
+        return self.filter(status=Run.Status.QUEUED)
+
+    def stale(self, now: datetime, stale_after: float) -> RunQuerySet:
+        """Running runs whose process stopped beating: it died or hangs."""
+        return self.active().filter(
+            heartbeat_at__lt=now - timedelta(seconds=stale_after)
+        )
+
+
+class Run(models.Model):
+    """One user message and all of the agent's work on it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+        INTERRUPTED = "interrupted"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.INTERRUPTED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="runs"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(help_text="The user message that started the run.")
+    # NULL, not "", for "none sent": the unique constraint must ignore it.
+    client_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    first_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    last_seq = models.PositiveBigIntegerField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Two processes racing to start a run on one session: one insert wins.
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(status="running"),
+                name="one_running_run_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="unique_client_id_per_session",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="run_status_heartbeat")
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.id} ({self.status})"
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds() * 1000, 3)
+
+    @property
+    def usage(self) -> dict[str, int]:
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+
+
+class EventQuerySet(models.QuerySet):
+    def for_session(self, session_id) -> EventQuerySet:
+        return self.filter(session_id=session_id)
+
+    def after(self, seq: int) -> EventQuerySet:
+        return self.filter(seq__gt=seq).order_by("seq")
+
+    def up_to(self, seq: int) -> EventQuerySet:
+        return self.filter(seq__lte=seq)
+
+
+class Event(models.Model):
+    """One stored step of a session, in the envelope shape of the wire contract."""
+
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="events"
+    )
+    seq = models.PositiveBigIntegerField()
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    type = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+    ts = models.DateTimeField(default=timezone.now)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "seq"], name="unique_seq_per_session"
+            ),
+        ]
+        ordering = ["session", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.type}"
+
+    def envelope(self) -> dict:
+        """The event as every client receives it (WebSocket, SSE, REST)."""
+        return {
+            "session": str(self.session_id),
+            "seq": self.seq,
+            "run": str(self.run_id) if self.run_id else None,
+            "type": self.type,
+            "data": self.data,
+            "ts": self.ts.isoformat().replace("+00:00", "Z"),
+        }
+
+
+class AgentState(models.Model):
+    """One key of an agent's state in one scope.
+
+    The owner columns used depend on the scope: `session` state belongs to a
+    session (and goes with it), `user` state to a user and an agent, `agent` state
+    to the agent alone. `version` counts writes, so concurrent updates can be
+    detected and none is lost.
+    """
+
+    class Scope(models.TextChoices):
+        SESSION = "session"
+        USER = "user"
+        AGENT = "agent"
+
+    scope = models.CharField(max_length=16, choices=Scope.choices)
+    agent = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True
+    )
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, null=True, blank=True
+    )
+    key = models.CharField(max_length=200)
+    value = models.JSONField(null=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "key"],
+                condition=Q(scope="session"),
+                name="unique_session_state_key",
+            ),
+            models.UniqueConstraint(
+                fields=["agent", "user", "key"],
+                condition=Q(scope="user"),
+                name="unique_user_state_key",
+            ),
+            models.UniqueConstraint(
+                fields=["agent", "key"],
+                condition=Q(scope="agent"),
+                name="unique_agent_state_key",
+            ),
+        ]
+        verbose_name_plural = "agent state"
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.agent}:{self.key}"
