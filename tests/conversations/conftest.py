@@ -9,7 +9,9 @@ from conversations.models import ChatSession
 
 
 def make_user(username: str):
-    return get_user_model().objects.create_user(username=username, password="pw-" + username)
+    return get_user_model().objects.create_user(
+        username=username, password="pw-" + username
+    )
 
 
 @pytest.fixture

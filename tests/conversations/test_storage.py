@@ -72,11 +72,17 @@ def test_two_concurrent_starts_make_exactly_one_run_and_reject_the_other(alice_s
     assert Event.objects.for_session(alice_session.id).count() == 1
 
 
-def test_enqueue_policy_queues_the_second_message_and_promotes_it_in_order(alice_session):
+def test_enqueue_policy_queues_the_second_message_and_promotes_it_in_order(
+    alice_session,
+):
     first = admit_message(alice_session.id, "one", None, "enqueue", STALE)
     second = admit_message(alice_session.id, "two", None, "enqueue", STALE)
     third = admit_message(alice_session.id, "three", None, "enqueue", STALE)
-    assert (first.status, second.status, third.status) == ("running", "queued", "queued")
+    assert (first.status, second.status, third.status) == (
+        "running",
+        "queued",
+        "queued",
+    )
     assert promote_next_queued(alice_session.id) is None  # one is still running
     finish_run(first.run_id, alice_session.id, [], RunFinished("succeeded", 1.0))
     assert promote_next_queued(alice_session.id) == second.run_id
@@ -94,7 +100,9 @@ def test_interrupt_policy_flags_the_active_run_for_cancel_and_queues_the_new_one
     assert Run.objects.get(pk=first.run_id).cancel_requested
 
 
-def test_repeated_client_id_starts_nothing_and_returns_the_original_admission(alice_session):
+def test_repeated_client_id_starts_nothing_and_returns_the_original_admission(
+    alice_session,
+):
     first = admit_message(alice_session.id, "hello", "c-1", "reject", STALE)
     again = admit_message(alice_session.id, "hello", "c-1", "reject", STALE)
     assert again.duplicate
@@ -105,7 +113,9 @@ def test_repeated_client_id_starts_nothing_and_returns_the_original_admission(al
 
 
 def test_first_message_names_the_session(alice_session):
-    admit_message(alice_session.id, "What is the capital of France?", None, "reject", STALE)
+    admit_message(
+        alice_session.id, "What is the capital of France?", None, "reject", STALE
+    )
     alice_session.refresh_from_db()
     assert alice_session.title == "What is the capital of France?"
 
@@ -123,7 +133,9 @@ def test_finished_run_stores_run_finished_with_its_status_in_one_step(alice_sess
     assert run.status == "succeeded"
     assert (run.input_tokens, run.output_tokens) == (3, 4)
     assert run.last_seq == frames[-1]["seq"]
-    again = finish_run(admission.run_id, alice_session.id, [], RunFinished("failed", 1.0))
+    again = finish_run(
+        admission.run_id, alice_session.id, [], RunFinished("failed", 1.0)
+    )
     assert again == []  # a run finishes once
     assert Event.objects.filter(session=alice_session, type="run_finished").count() == 1
 
@@ -137,7 +149,9 @@ def test_stale_running_run_is_interrupted_when_the_next_message_arrives(alice_se
     assert second.status == "running"
     first_run = Run.objects.get(pk=first.run_id)
     assert first_run.status == "interrupted"
-    finished = Event.objects.get(session=alice_session, run_id=first.run_id, type="run_finished")
+    finished = Event.objects.get(
+        session=alice_session, run_id=first.run_id, type="run_finished"
+    )
     assert finished.data["status"] == "interrupted"
 
 
