@@ -36,11 +36,11 @@ async def open_socket(session_id, token: str, after: int | None = None):
     return ws, hello
 
 
-async def receive_until(ws, predicate, timeout: float = 10.0) -> list[dict]:
+async def receive_until(ws, predicate, wait: float = 10.0) -> list[dict]:
     """Collect frames until one satisfies `predicate` (included)."""
     frames = []
     while True:
-        frame = await ws.receive_json_from(timeout=timeout)
+        frame = await ws.receive_json_from(timeout=wait)
         frames.append(frame)
         if predicate(frame):
             return frames
