@@ -39,7 +39,9 @@ def model_from_settings() -> Any:
     from agents.llm.openai_compat import OpenAICompatibleModel
 
     return OpenAICompatibleModel(
-        base_url=settings.LLM_BASE_URL, api_key=settings.LLM_API_KEY, model=settings.LLM_MODEL
+        base_url=settings.LLM_BASE_URL,
+        api_key=settings.LLM_API_KEY,
+        model=settings.LLM_MODEL,
     )
 
 

@@ -8,6 +8,7 @@ engine, and layer news goes out through a `SeqCursor` (in order, once, no gaps).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -17,7 +18,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations.delivery import SeqCursor, last_seq
+from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor, last_seq
 from conversations.engine.service import cancel_active_run, submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
 from conversations.layer import session_group
@@ -82,6 +83,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         self.session: ChatSession | None = None
         self.cursor: SeqCursor | None = None
         self.recent_messages: deque[float] = deque()
+        self.sending = asyncio.Lock()  # layer news and tail checks send in turn
+        self.tail_check: asyncio.Task | None = None
         user = self.scope.get("user")
         session = await find_session(self.scope["url_route"]["kwargs"]["session_id"])
         await self.accept()
@@ -120,6 +123,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def disconnect(self, code: int) -> None:
+        if self.tail_check is not None:
+            self.tail_check.cancel()
         if self.session is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -197,8 +202,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     async def _resume(self, after: int) -> None:
-        for frame in await self.cursor.replay(after):
-            await self.send_json(frame)
+        async with self.sending:
+            for frame in await self.cursor.replay(after):
+                await self.send_json(frame)
 
     async def _cancel(self) -> None:
         if await cancel_active_run(self.session.id) is None:
@@ -209,5 +215,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def session_events(self, message: dict) -> None:
         """Layer news (`session.events`): send on, in order, each event once."""
-        for frame in await self.cursor.accept(message["frames"]):
-            await self.send_json(frame)
+        async with self.sending:
+            for frame in await self.cursor.accept(message["frames"]):
+                await self.send_json(frame)
+        if self.tail_check is not None:
+            self.tail_check.cancel()
+        self.tail_check = asyncio.create_task(self._check_tail())
+
+    async def _check_tail(self) -> None:
+        await asyncio.sleep(TAIL_CHECK_DELAY)
+        async with self.sending:
+            for frame in await self.cursor.catch_up():
+                await self.send_json(frame)

@@ -14,6 +14,8 @@ from conversations.engine.storage import in_db_thread
 from conversations.models import ChatSession, Event
 
 PAGE = 500
+# Seconds of quiet after news before a watcher checks for a lost tail.
+TAIL_CHECK_DELAY = 1.0
 
 
 def stored_after(
@@ -44,6 +46,14 @@ class SeqCursor:
     async def replay(self, after: int) -> list[dict]:
         """Every stored event after `after`, up to now; the cursor moves past them."""
         self.sent = after
+        return await self._refill(None)
+
+    async def catch_up(self) -> list[dict]:
+        """Stored events newer than the last sent: the tail the layer may have lost.
+
+        A gap is noticed when a later event arrives; a lost *last* message has no
+        later event to reveal it, so watchers call this shortly after news stops.
+        """
         return await self._refill(None)
 
     async def accept(self, frames: list[dict]) -> list[dict]:

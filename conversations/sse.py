@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from conversations.agent_factory import DEFAULT_AGENT
-from conversations.delivery import SeqCursor
+from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor
 from conversations.engine.service import submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
 from conversations.layer import session_group
@@ -52,6 +52,7 @@ async def watch(session_id: Any, after: int, run_id: Any = None) -> AsyncIterato
     cursor = SeqCursor(session_id, after)
     try:
         pending = await cursor.replay(after)
+        news_seen = False  # news arrived since the last tail check
         while True:
             for frame in pending:
                 if run_id is not None and frame.get("run") != str(run_id):
@@ -59,14 +60,18 @@ async def watch(session_id: Any, after: int, run_id: Any = None) -> AsyncIterato
                 yield sse_frame(frame)
                 if run_id is not None and frame["type"] == "run_finished":
                     return
+            wait = TAIL_CHECK_DELAY if news_seen else settings.SSE_HEARTBEAT_SECONDS
             try:
-                async with asyncio.timeout(settings.SSE_HEARTBEAT_SECONDS):
+                async with asyncio.timeout(wait):
                     message = await layer.receive(channel)
             except TimeoutError:
-                yield ": keep-alive\n\n"
-                pending = []
+                if news_seen:
+                    pending, news_seen = await cursor.catch_up(), False
+                else:
+                    pending = []
+                    yield ": keep-alive\n\n"
                 continue
-            pending = await cursor.accept(message.get("frames", []))
+            pending, news_seen = await cursor.accept(message.get("frames", [])), True
     finally:
         await asyncio.shield(layer.group_discard(group, channel))
 

@@ -16,7 +16,9 @@ def user_ns(user_id) -> StateNamespace:
     return StateNamespace("user", "math", str(user_id), None)
 
 
-async def test_history_is_the_transcript_before_the_run_without_bookkeeping(alice_session):
+async def test_history_is_the_transcript_before_the_run_without_bookkeeping(
+    alice_session,
+):
     from channels.db import database_sync_to_async
 
     events = [
