@@ -9,3 +9,6 @@ class AgentsConfig(AppConfig):
     """
 
     name = "agents"
+
+    def ready(self) -> None:
+        from agents import checks  # noqa: F401 - registers the system check

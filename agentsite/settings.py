@@ -200,6 +200,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # `?format=` is the export endpoint's own parameter, not content negotiation.
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_THROTTLE_RATES": {"messages": os.environ.get("MESSAGE_RATE", "30/min")},
 }
 
 SPECTACULAR_SETTINGS = {

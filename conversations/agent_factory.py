@@ -8,21 +8,35 @@ the run's own message) and to the model named by the settings.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+from agents.base import BaseAgent
+from agents.context import RunContext
+from agents.llm.base import Model
+from agents.llm.offline import OfflineModel
+from agents.llm.openai_compat import OpenAICompatibleModel
+from agents.registry import AgentRegistry, load_registry
+from conversations.stores import OrmStateStore, TranscriptHistoryStore
 
 if TYPE_CHECKING:
     from conversations.engine.runner import RunSpec
 
-DEFAULT_AGENT = "assistant"
-
 
 @cache
-def get_registry() -> Any:
-    from agents.registry import load_registry
-
+def get_registry() -> AgentRegistry:
+    """The agents this process can run (definitions are read once)."""
     return load_registry()
+
+
+def agent_names() -> list[str]:
+    return [spec.name for spec in get_registry()]
+
+
+def default_agent() -> str:
+    """The agent a session gets when the client names none."""
+    return get_registry().default.name
 
 
 def policy_for(agent: str) -> str:
@@ -30,14 +44,24 @@ def policy_for(agent: str) -> str:
     return get_registry().get(agent).policy
 
 
-def model_from_settings() -> Any:
+def agent_catalogue() -> list[dict]:
+    """Every registered agent as the API lists it."""
+    return [
+        {
+            "name": spec.name,
+            "description": spec.description,
+            "tools": list(spec.tools),
+            "capabilities": list(spec.capabilities),
+            "policy": spec.policy,
+        }
+        for spec in get_registry()
+    ]
+
+
+def model_from_settings() -> Model:
     """The offline model unless LLM_BASE_URL names an OpenAI-compatible server."""
     if not settings.LLM_BASE_URL:
-        from agents.llm.offline import OfflineModel
-
         return OfflineModel()
-    from agents.llm.openai_compat import OpenAICompatibleModel
-
     return OpenAICompatibleModel(
         base_url=settings.LLM_BASE_URL,
         api_key=settings.LLM_API_KEY,
@@ -45,9 +69,7 @@ def model_from_settings() -> Any:
     )
 
 
-async def build_agent(spec: RunSpec) -> Any:
-    from conversations.stores import OrmStateStore, TranscriptHistoryStore
-
+async def build_agent(spec: RunSpec) -> BaseAgent:
     return get_registry().build(
         spec.agent,
         llm=model_from_settings(),
@@ -57,9 +79,7 @@ async def build_agent(spec: RunSpec) -> Any:
     )
 
 
-def run_context(spec: RunSpec) -> Any:
-    from agents.context import RunContext
-
+def run_context(spec: RunSpec) -> RunContext:
     return RunContext(
         session_id=str(spec.session_id),
         user_id=str(spec.user_id),

@@ -8,9 +8,14 @@ watcher sees exactly the stored transcript, in order, plus live deltas.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
+from channels.layers import get_channel_layer
+
 from conversations.engine.storage import in_db_thread
+from conversations.layer import session_group
 from conversations.models import ChatSession, Event
 
 PAGE = 500
@@ -83,3 +88,48 @@ class SeqCursor:
                 self.sent = page[-1]["seq"]
             if len(page) < PAGE:
                 return out
+
+
+async def follow(
+    session_id: Any, after: int, run_id: Any = None, *, idle_after: float = 15.0
+) -> AsyncIterator[dict | None]:
+    """Stored events after `after`, then live ones, for a watcher that is not a
+    consumer (SSE, the `chat` command). With `run_id`, only that run's frames,
+    ending after its `run_finished`. Yields `None` after `idle_after` seconds of
+    quiet, so a stream can send a keep-alive.
+    """
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    group = session_group(session_id)
+    await layer.group_add(group, channel)
+    cursor = SeqCursor(session_id, after)
+    try:
+        pending: list[dict | None] = await cursor.replay(after)
+        news_seen = False  # news arrived since the last tail check
+        while True:
+            for frame in pending:
+                if (
+                    frame is not None
+                    and run_id is not None
+                    and frame.get("run") != str(run_id)
+                ):
+                    continue
+                yield frame
+                if (
+                    frame is not None
+                    and run_id is not None
+                    and frame["type"] == "run_finished"
+                ):
+                    return
+            try:
+                async with asyncio.timeout(
+                    TAIL_CHECK_DELAY if news_seen else idle_after
+                ):
+                    message = await layer.receive(channel)
+            except TimeoutError:
+                pending = await cursor.catch_up() if news_seen else [None]
+                news_seen = False
+                continue
+            pending, news_seen = await cursor.accept(message.get("frames", [])), True
+    finally:
+        await asyncio.shield(layer.group_discard(group, channel))

@@ -231,3 +231,25 @@ class AgentState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.agent}:{self.key}"
+
+
+class Feedback(models.Model):
+    """The session owner's rating of one answer (a `final` event)."""
+
+    class Rating(models.IntegerChoices):
+        UP = 1
+        DOWN = -1
+
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.SmallIntegerField(choices=Rating.choices)
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "feedback"
+
+    def __str__(self) -> str:
+        return f"{'+1' if self.rating > 0 else '-1'} on {self.event}"

@@ -8,25 +8,22 @@ cancels the generator when the client goes away; `finally` leaves the group.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from conversations.agent_factory import DEFAULT_AGENT
-from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor
+from conversations.agent_factory import default_agent
+from conversations.delivery import follow
 from conversations.engine.service import submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
-from conversations.layer import session_group
 from conversations.limits import MAX_TEXT_LENGTH
 from conversations.models import ChatSession
 from conversations.ws_auth import user_for_token
@@ -43,37 +40,11 @@ def sse_frame(frame: dict) -> str:
 
 
 async def watch(session_id: Any, after: int, run_id: Any = None) -> AsyncIterator[str]:
-    """Stored events after `after`, then live ones; with `run_id`, only that run's,
-    ending after its `run_finished`."""
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    group = session_group(session_id)
-    await layer.group_add(group, channel)
-    cursor = SeqCursor(session_id, after)
-    try:
-        pending = await cursor.replay(after)
-        news_seen = False  # news arrived since the last tail check
-        while True:
-            for frame in pending:
-                if run_id is not None and frame.get("run") != str(run_id):
-                    continue
-                yield sse_frame(frame)
-                if run_id is not None and frame["type"] == "run_finished":
-                    return
-            wait = TAIL_CHECK_DELAY if news_seen else settings.SSE_HEARTBEAT_SECONDS
-            try:
-                async with asyncio.timeout(wait):
-                    message = await layer.receive(channel)
-            except TimeoutError:
-                if news_seen:
-                    pending, news_seen = await cursor.catch_up(), False
-                else:
-                    pending = []
-                    yield ": keep-alive\n\n"
-                continue
-            pending, news_seen = await cursor.accept(message.get("frames", [])), True
-    finally:
-        await asyncio.shield(layer.group_discard(group, channel))
+    """The session's frames in SSE framing, with keep-alive comments when idle."""
+    async for frame in follow(
+        session_id, after, run_id, idle_after=settings.SSE_HEARTBEAT_SECONDS
+    ):
+        yield ": keep-alive\n\n" if frame is None else sse_frame(frame)
 
 
 def event_stream_response(
@@ -171,7 +142,7 @@ async def chat(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return error(400, str(exc))
     if session_id is None:
-        session = await create_session(user, DEFAULT_AGENT)
+        session = await create_session(user, default_agent())
     else:
         session = await owned_session(user, session_id)
         if session is None:

@@ -25,10 +25,13 @@ HISTORY_TYPES = PERSISTED_TYPES - {"run_started", "run_finished", "info"}
 
 
 def load_history(session_id: Any, before_seq: int) -> list[PersistedEvent]:
+    """Events of the runs admitted before the one whose message has `before_seq`,
+    run by run: a message queued while a run streamed has a seq in the middle of
+    that run's events, but the model must read each run after its own message."""
     rows = (
         Event.objects.for_session(session_id)
-        .filter(seq__lt=before_seq, type__in=HISTORY_TYPES)
-        .order_by("seq")
+        .filter(run__first_seq__lt=before_seq, type__in=HISTORY_TYPES)
+        .order_by("run__first_seq", "seq")
         .values_list("type", "data")
     )
     return [from_wire(type_, data) for type_, data in rows]

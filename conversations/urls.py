@@ -1,6 +1,6 @@
-"""HTTP routes of the conversations app: the chat page and the SSE endpoints."""
+"""HTTP routes of the conversations app: the chat page, SSE endpoints and the API."""
 
-from django.urls import path
+from django.urls import include, path
 
 from conversations import sse, views
 
@@ -12,4 +12,5 @@ urlpatterns = [
         sse.session_stream,
         name="session-stream",
     ),
+    path("api/", include("conversations.api.urls")),
 ]

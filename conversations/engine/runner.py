@@ -14,28 +14,16 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from agents.events import (
-    Delta,
-    Error,
-    Event,
-    Final,
-    Info,
-    RunFinished,
-    RunStarted,
-    StateDelta,
-    Thought,
-    ToolCall,
-    ToolError,
-    ToolResult,
-    UserMessage,
-)
+from agents.events import Error, Event, Final, RunFinished
+from agents.transcript import PartialAnswer
+from conversations.agent_factory import build_agent, run_context
 from conversations.engine.recorder import EventRecorder
-from conversations.engine.storage import heartbeat, in_db_thread, promote_next_queued
+from conversations.engine.storage import heartbeat, in_db_thread
 from conversations.layer import CANCEL, run_control_group
 
 logger = logging.getLogger(__name__)
@@ -64,7 +52,7 @@ class RunDriver:
         self.spec = spec
         self.recorder = EventRecorder(spec.session_id, spec.run_id)
         self.usage = {"input_tokens": 0, "output_tokens": 0}
-        self.answer: list[str] = []  # deltas of the answer being written
+        self.answer = PartialAnswer()  # kept for a cancelled run's partial final
         self._consumer: asyncio.Task | None = None
         self._cancelled = False
         self._started = time.monotonic()
@@ -89,7 +77,6 @@ class RunDriver:
             for task in watchers:
                 task.cancel()
             active_runs.pop(str(self.spec.run_id), None)
-        await start_next_queued(self.spec.session_id)
 
     async def _consume_agent(self) -> tuple[str, str]:
         self._consumer = asyncio.create_task(self._pump())
@@ -115,8 +102,6 @@ class RunDriver:
 
     async def _pump(self) -> tuple[str, str]:
         """Feed the agent's events to the recorder; return the final status."""
-        from conversations.agent_factory import build_agent, run_context
-
         agent = await build_agent(self.spec)
         status, error = "failed", "the agent stopped without finishing"
         try:
@@ -138,39 +123,19 @@ class RunDriver:
 
     async def take(self, event: Event) -> tuple[str, str] | None:
         """Record one event; return (status, error) when it is the agent's last."""
+        self.answer.feed(event)
         match event:
-            case Delta(text=text):
-                self.answer.append(text)
-                await self.recorder.add(event)
-            case Final():
-                self.answer.clear()
-                await self.recorder.add(event)
             case RunFinished(status=status, usage=usage):
                 self.usage = dict(usage)
-                return status, ""
+                return status, self.last_error
             case Error(message=message):
-                await self.recorder.add(event)
                 self.last_error = message
-            case (
-                UserMessage()
-                | RunStarted()
-                | Info()
-                | Thought()
-                | ToolCall()
-                | ToolResult()
-                | ToolError()
-                | StateDelta()
-            ):
-                await self.recorder.add(event)
-            case _:
-                assert_never(event)
+        await self.recorder.add(event)
         return None
 
     async def _finish(self, status: str, error: str) -> None:
-        if status == "cancelled" and self.answer:
-            await self.recorder.add(Final("".join(self.answer), partial=True))
-        if status == "failed" and not error:
-            error = self.last_error
+        if status == "cancelled" and self.answer.text:
+            await self.recorder.add(Final(self.answer.text, partial=True))
         duration = round((time.monotonic() - self._started) * 1000, 3)
         await self.recorder.close(RunFinished(status, duration, self.usage), error)
 
@@ -198,12 +163,3 @@ class RunDriver:
                     self.cancel()
         finally:
             await asyncio.shield(layer.group_discard(group, channel))
-
-
-async def start_next_queued(session_id: Any) -> None:
-    """Start the session's next queued run, if any, in this process."""
-    from conversations.engine.service import launch
-
-    run_id = await in_db_thread(promote_next_queued, session_id)
-    if run_id is not None:
-        await launch(run_id)

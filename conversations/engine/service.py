@@ -8,15 +8,20 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
+from conversations.agent_factory import policy_for
 from conversations.engine.runner import RunDriver, RunSpec, active_runs
 from conversations.engine.storage import (
     Admission,
     admit_message,
     in_db_thread,
+    interrupt_run,
+    promote_next_queued,
     request_cancel,
 )
 from conversations.layer import publish_cancel, publish_frames
+from conversations.models import Run
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +37,6 @@ async def submit_message(
 
     Raises `RunInProgress` when the policy is `reject` and a run is active.
     """
-    from conversations.agent_factory import policy_for
-
     ensure_sweeper()
     admission = await in_db_thread(
         admit_message,
@@ -54,8 +57,6 @@ async def submit_message(
 
 
 def load_spec(run_id: Any) -> RunSpec:
-    from conversations.models import Run
-
     run = Run.objects.select_related("session").get(pk=run_id)
     return RunSpec(
         run_id=run.id,
@@ -71,11 +72,23 @@ def load_spec(run_id: Any) -> RunSpec:
 async def launch(run_id: Any) -> asyncio.Task:
     """Drive an admitted run in this process, in the background."""
     spec = await in_db_thread(load_spec, run_id)
-    task = asyncio.create_task(RunDriver(spec).drive(), name=f"run-{run_id}")
+    task = asyncio.create_task(_drive(spec), name=f"run-{run_id}")
     key = str(run_id)
     run_tasks[key] = task
     task.add_done_callback(lambda _: run_tasks.pop(key, None))
     return task
+
+
+async def _drive(spec: RunSpec) -> None:
+    await RunDriver(spec).drive()
+    await start_next_queued(spec.session_id)
+
+
+async def start_next_queued(session_id: Any) -> None:
+    """Start the session's next queued run, if any, in this process."""
+    run_id = await in_db_thread(promote_next_queued, session_id)
+    if run_id is not None:
+        await launch(run_id)
 
 
 async def wait_for_run(run_id: Any) -> None:
@@ -108,11 +121,6 @@ async def cancel_active_run(session_id: Any) -> Any | None:
 
 def recover_stale_runs_sync(stale_after: float) -> list[tuple[Any, list[dict]]]:
     """Finish as `interrupted` every run whose process stopped beating."""
-    from django.utils import timezone
-
-    from conversations.engine.storage import interrupt_run
-    from conversations.models import Run
-
     recovered = []
     for run in Run.objects.stale(timezone.now(), stale_after):
         frames = interrupt_run(run.id, "the process running it stopped")
@@ -123,8 +131,6 @@ def recover_stale_runs_sync(stale_after: float) -> list[tuple[Any, list[dict]]]:
 
 async def recover_stale_runs() -> int:
     """Recover stale runs, tell their watchers, and start what was queued behind them."""
-    from conversations.engine.runner import start_next_queued
-
     recovered = await in_db_thread(recover_stale_runs_sync, settings.RUN_STALE_SECONDS)
     for session_id, frames in recovered:
         await publish_frames(session_id, frames)

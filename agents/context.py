@@ -1,0 +1,75 @@
+"""What one run knows: who asked where (`RunContext`) and its working state.
+
+One agent instance serves many runs at once (Alice's and Bob's), so nothing
+about a run may live on the agent: the caller describes the run with a frozen
+`RunContext`, and the agent keeps everything else in an `Invocation` that only
+that run's generator can see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from agents.events import Delta, Error, Event, PersistedEvent
+from agents.transcript import PartialAnswer
+
+if TYPE_CHECKING:
+    from agents.state import RunState
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """The caller's description of a run: the session and user it belongs to."""
+
+    session_id: str
+    user_id: str | None
+    run_id: str
+    client_id: str | None = None
+
+
+@dataclass(eq=False)
+class Invocation:
+    """One run's private working state, created by `BaseAgent.run()`.
+
+    Mixin hooks read and fill it: `StatefulMixin` puts the run's `state` here,
+    `SessionMixin` stores `events` when the run ends. `outbox` carries events
+    raised outside the step loop (state changes inside a tool) to the stream.
+    """
+
+    ctx: RunContext
+    message: str
+    agent: str
+    state: RunState | None = None
+    events: list[PersistedEvent] = field(default_factory=list)
+    answer: PartialAnswer = field(default_factory=PartialAnswer)
+    outbox: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def failed(self) -> bool:
+        return any(isinstance(event, Error) for event in self.events)
+
+    @property
+    def usage(self) -> dict[str, int]:
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+
+    def elapsed_ms(self) -> float:
+        return round((time.perf_counter() - self.started) * 1000, 3)
+
+    def record(self, event: Event) -> None:
+        """Note an event as it is yielded: the answer so far and the transcript."""
+        self.answer.feed(event)
+        if not isinstance(event, Delta):
+            self.events.append(event)
+
+    def queued(self) -> list[Event]:
+        """Take every event waiting in the outbox."""
+        events = []
+        while not self.outbox.empty():
+            events.append(self.outbox.get_nowait())
+        return events

@@ -1,0 +1,121 @@
+"""Between events and model messages: rebuilding context, following the answer.
+
+The one source of truth is the event transcript. This module turns it back into
+the chat messages a model reads (so any process can continue any session), and
+tracks which streamed text is the answer so far (for a cancelled run's partial
+`final`). Tool outcomes are sent to models as JSON, `{"result": ...}` or
+`{"error": ...}`, in one place, so both directions agree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import assert_never
+
+from agents.events import (
+    Delta,
+    Error,
+    Event,
+    Final,
+    Info,
+    PersistedEvent,
+    RunFinished,
+    RunStarted,
+    StateDelta,
+    Thought,
+    ToolCall,
+    ToolError,
+    ToolResult,
+    UserMessage,
+)
+from agents.llm.base import ChatMessage, ToolCallRequest
+
+
+def tool_message(outcome: ToolResult | ToolError) -> ChatMessage:
+    """The `tool` message that reports one call's outcome to the model."""
+    match outcome:
+        case ToolResult(result=result):
+            content = json.dumps({"result": result}, default=str)
+        case ToolError(error=error):
+            content = json.dumps({"error": error})
+        case _:
+            assert_never(outcome)
+    return ChatMessage("tool", content, tool_call_id=outcome.call_id, name=outcome.tool)
+
+
+def history_messages(events: Iterable[PersistedEvent]) -> list[ChatMessage]:
+    """The chat messages of earlier runs: user messages, final answers, and each
+    tool call with its outcome (an assistant message asking for the call, then the
+    tool message).
+
+    Thoughts are left out: they were the model's working, and feeding a model its
+    own reasoning back as if it had said it confuses more than it helps. A call
+    without an outcome (its run was cancelled) is dropped, since chat APIs refuse
+    a tool call that is never answered.
+    """
+    messages: list[ChatMessage] = []
+    pending: dict[str, ToolCall] = {}
+    for event in events:
+        match event:
+            case UserMessage(text=text):
+                messages.append(ChatMessage("user", text))
+            case ToolCall(call_id=call_id):
+                pending[call_id] = event
+            case ToolResult(call_id=call_id) | ToolError(call_id=call_id):
+                call = pending.pop(call_id, None)
+                if call is not None:
+                    request = ToolCallRequest(call.call_id, call.tool, call.args)
+                    messages.append(ChatMessage("assistant", tool_calls=(request,)))
+                    messages.append(tool_message(event))
+            case Final(text=text):
+                messages.append(ChatMessage("assistant", text))
+            case (
+                RunStarted()
+                | Info()
+                | Thought()
+                | StateDelta()
+                | Error()
+                | RunFinished()
+            ):
+                pass
+            case _:
+                assert_never(event)
+    return messages
+
+
+class PartialAnswer:
+    """The answer text written so far in one run, fed every event in order.
+
+    Deltas are the answer being written, until the model turns out to have asked
+    for tools in the same turn: then that text was reasoning (it comes back as a
+    `thought`) and the answer starts over. Use it to store a cancelled run's
+    partial `final`.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def feed(self, event: Event) -> None:
+        match event:
+            case Delta(text=text):
+                self._parts.append(text)
+            case Thought() | ToolCall() | Final():
+                self._parts.clear()
+            case (
+                UserMessage()
+                | RunStarted()
+                | Info()
+                | ToolResult()
+                | ToolError()
+                | StateDelta()
+                | Error()
+                | RunFinished()
+            ):
+                pass
+            case _:
+                assert_never(event)

@@ -1,0 +1,1 @@
+"""The REST API (PROTOCOL.md section 4), built on Django REST framework."""

@@ -1,0 +1,18 @@
+"""API routes: the DRF router, the OpenAPI schema and its docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from conversations.api.views import AgentViewSet, RunViewSet, SessionViewSet
+
+router = DefaultRouter()
+router.register("agents", AgentViewSet, basename="agent")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("runs", RunViewSet, basename="run")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

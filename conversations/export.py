@@ -1,0 +1,78 @@
+"""A session's transcript as a document: JSON for machines, Markdown for people.
+
+Shared by the REST export endpoint and the admin's export action.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from conversations.models import ChatSession
+
+
+def session_header(session: ChatSession) -> dict[str, Any]:
+    return {
+        "id": str(session.id),
+        "agent": session.agent,
+        "title": session.title,
+        "owner": session.owner.get_username(),
+        "created_at": session.created_at.isoformat(),
+        "last_activity": session.last_activity.isoformat(),
+    }
+
+
+def transcript_json(session: ChatSession, envelopes: Iterable[dict]) -> str:
+    return json.dumps(
+        {"session": session_header(session), "events": list(envelopes)}, indent=2
+    )
+
+
+def _code(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def event_markdown(envelope: dict) -> str | None:
+    """One event as a Markdown block; bookkeeping events say nothing."""
+    data = envelope["data"]
+    match envelope["type"]:
+        case "user_message":
+            return f"### User\n\n{data['text']}"
+        case "info":
+            return f"*{data['text']}*"
+        case "thought":
+            return f"**Thought:** {data['text']}"
+        case "tool_call":
+            return f"**Tool call** `{data['tool']}` with `{_code(data['args'])}`"
+        case "tool_result":
+            return (
+                f"**Tool result** `{data['tool']}` → `{_code(data['result'])}` "
+                f"({data['duration_ms']:.1f} ms)"
+            )
+        case "tool_error":
+            return f"**Tool error** `{data['tool']}`: {data['error']}"
+        case "state_delta":
+            return f"**State** ({data['scope']}): `{_code(data['changes'])}`"
+        case "final":
+            suffix = " *(cut short)*" if data.get("partial") else ""
+            return f"### Answer{suffix}\n\n{data['text']}"
+        case "error":
+            return f"**Error** ({data['code']}): {data['message']}"
+        case "run_finished":
+            return f"---\n*Run {data['status']} in {data['duration_ms']:.0f} ms*"
+    return None
+
+
+def transcript_markdown(session: ChatSession, envelopes: Iterable[dict]) -> str:
+    header = session_header(session)
+    lines = [
+        f"# {session.title or 'Untitled session'}",
+        "",
+        f"Agent `{header['agent']}` · {header['owner']} · started {header['created_at']}",
+    ]
+    for envelope in envelopes:
+        block = event_markdown(envelope)
+        if block:
+            lines += ["", block]
+    return "\n".join(lines) + "\n"

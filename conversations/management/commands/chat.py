@@ -1,0 +1,104 @@
+"""Talk to an agent from a terminal, watching each step as it happens."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from conversations.agent_factory import agent_names, default_agent
+from conversations.delivery import follow
+from conversations.engine.service import submit_message, wait_for_run
+from conversations.engine.storage import RunInProgress
+from conversations.models import ChatSession
+
+LABELS = {
+    "user_message": "USER",
+    "run_started": "INFO",
+    "info": "INFO",
+    "thought": "THOUGHT",
+    "tool_call": "CALL",
+    "tool_result": "RESULT",
+    "tool_error": "TOOL ERROR",
+    "state_delta": "STATE",
+    "final": "FINAL",
+    "error": "ERROR",
+    "run_finished": "DONE",
+}
+
+
+def describe(frame: dict) -> str:
+    """One readable line per event, like the article's THOUGHT:/RESULT:/FINAL: lines."""
+    data = frame["data"]
+    match frame["type"]:
+        case "run_started":
+            text = f"agent {data['agent']} started"
+        case "tool_call":
+            text = f"{data['tool']}({json.dumps(data['args'])})"
+        case "tool_result":
+            text = f"{data['tool']} returned {json.dumps(data['result'])} ({data['duration_ms']:.1f} ms)"
+        case "tool_error":
+            text = f"{data['tool']}: {data['error']}"
+        case "state_delta":
+            text = f"{data['scope']} {json.dumps(data['changes'])}"
+        case "error":
+            text = f"{data['code']}: {data['message']}"
+        case "run_finished":
+            text = f"{data['status']} in {data['duration_ms']:.0f} ms"
+        case _:
+            text = data.get("text", json.dumps(data))
+    return f"{LABELS.get(frame['type'], frame['type'].upper())}: {text}"
+
+
+class Command(BaseCommand):
+    help = "Send one message to an agent and print its steps as they stream."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("message")
+        parser.add_argument("--agent", help="agent name (default: the default agent)")
+        parser.add_argument("--session", help="continue this session (its id)")
+        parser.add_argument(
+            "--user", default="cli", help="whose session (created if missing)"
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="print event envelopes"
+        )
+
+    def handle(
+        self, *args, message, agent, session, user, as_json: bool, **options
+    ) -> None:
+        agent = agent or default_agent()
+        if agent not in agent_names():
+            raise CommandError(
+                f"unknown agent {agent!r}; try: {', '.join(agent_names())}"
+            )
+        chat_session = self._session(session, agent, user)
+        self.stderr.write(f"session {chat_session.id}")
+        try:
+            asyncio.run(self._chat(chat_session, message, as_json=as_json))
+        except RunInProgress:
+            raise CommandError("a run is already active in this session") from None
+
+    def _session(
+        self, session_id: str | None, agent: str, username: str
+    ) -> ChatSession:
+        owner, _ = get_user_model().objects.get_or_create(username=username)
+        if session_id is None:
+            return ChatSession.objects.create(owner=owner, agent=agent)
+        try:
+            return ChatSession.objects.get(pk=uuid.UUID(session_id))
+        except (ValueError, ChatSession.DoesNotExist):
+            raise CommandError(f"no session {session_id}") from None
+
+    async def _chat(self, session: ChatSession, message: str, *, as_json: bool) -> None:
+        admission = await submit_message(session.id, session.agent, message)
+        async for frame in follow(session.id, admission.seq - 1, admission.run_id):
+            if frame is None or frame["type"] == "delta":
+                continue
+            line = json.dumps(frame) if as_json else describe(frame)
+            await sync_to_async(self.stdout.write)(line)
+        await wait_for_run(admission.run_id)
