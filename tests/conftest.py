@@ -75,3 +75,22 @@ def live_server_process(server_env):
     server = ServerProcess(env=server_env).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let the PostgreSQL test database be dropped at the end.
+
+    Runs write on pool threads that keep their connections (as servers do); those
+    threads are gone by now, but PostgreSQL still counts their sessions.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
