@@ -57,6 +57,7 @@ class RunDriver:
         self._cancelled = False
         self._started = time.monotonic()
         self.last_error = ""
+        self.agent_finished: RunFinished | None = None  # the agent's own last event
 
     def cancel(self) -> None:
         """Stop the agent; the run ends `cancelled`, keeping any partial answer."""
@@ -127,6 +128,7 @@ class RunDriver:
         match event:
             case RunFinished(status=status, usage=usage):
                 self.usage = dict(usage)
+                self.agent_finished = event
                 return status, self.last_error
             case Error(message=message):
                 self.last_error = message
@@ -136,8 +138,11 @@ class RunDriver:
     async def _finish(self, status: str, error: str) -> None:
         if status == "cancelled" and self.answer.text:
             await self.recorder.add(Final(self.answer.text, partial=True))
-        duration = round((time.monotonic() - self._started) * 1000, 3)
-        await self.recorder.close(RunFinished(status, duration, self.usage), error)
+        finished = self.agent_finished
+        if finished is None or finished.status != status:
+            duration = round((time.monotonic() - self._started) * 1000, 3)
+            finished = RunFinished(status, duration, self.usage)
+        await self.recorder.close(finished, error)
 
     async def _beat(self) -> None:
         """Keep the heartbeat fresh and notice cancels flagged in the database."""
