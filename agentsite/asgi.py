@@ -14,14 +14,17 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from conversations.engine.service import RecoveryOnStart  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 from conversations.ws_auth import SessionOrTokenAuthMiddlewareStack  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            SessionOrTokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = RecoveryOnStart(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                SessionOrTokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -94,3 +94,38 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def alice(transactional_db):
+    from tests.factories import make_user
+
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(transactional_db):
+    from tests.factories import make_user
+
+    return make_user("bob")
+
+
+@pytest.fixture
+def alice_token(alice) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.create(user=alice).key
+
+
+@pytest.fixture
+def bob_token(bob) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.create(user=bob).key
+
+
+@pytest.fixture
+def alice_session(alice):
+    from tests.factories import new_session
+
+    return new_session(alice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 # Strong references to the tasks of this process's runs (asyncio keeps weak ones).
 run_tasks: dict[str, asyncio.Task] = {}
-_sweepers: dict[int, asyncio.Task] = {}
+# One recovery sweep per event loop (tests run many loops in one process).
+_sweepers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def submit_message(
@@ -141,9 +143,9 @@ async def recover_stale_runs() -> int:
 def ensure_sweeper() -> None:
     """Start this process's periodic recovery sweep on the running loop, once."""
     loop = asyncio.get_running_loop()
-    task = _sweepers.get(id(loop))
+    task = _sweepers.get(loop)
     if task is None or task.done():
-        _sweepers[id(loop)] = loop.create_task(_sweep_forever(), name="run-recovery")
+        _sweepers[loop] = loop.create_task(_sweep_forever(), name="run-recovery")
 
 
 async def _sweep_forever() -> None:
@@ -153,3 +155,20 @@ async def _sweep_forever() -> None:
         except Exception:
             logger.warning("run recovery sweep failed", exc_info=True)
         await asyncio.sleep(settings.RUN_SWEEP_SECONDS)
+
+
+class RecoveryOnStart:
+    """ASGI wrapper that starts the recovery sweep with the server's first request.
+
+    daphne has no lifespan events; the first request (a load balancer's health
+    check, typically) comes moments after start-up, so runs a dead process left
+    behind are finished without waiting for someone to write in their session.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in {"http", "websocket"}:
+            ensure_sweeper()
+        return await self.app(scope, receive, send)

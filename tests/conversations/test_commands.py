@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from conversations.models import ChatSession
-from tests.conversations.conftest import new_session
+from tests.factories import new_session
 
 
 def run_command(*args) -> str:

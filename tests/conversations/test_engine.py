@@ -20,7 +20,7 @@ from conversations.engine.service import (
 from conversations.engine.storage import RunInProgress, admit_message
 from conversations.models import Event, Run
 from tests.agents.helpers import ScriptedModel
-from tests.conversations.conftest import anew_session
+from tests.factories import anew_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +54,9 @@ def agent_with(model_factory):
 def test_agents(monkeypatch):
     registry = load_registry()
     registry.register_class(agent_with(SlowModel), name="slow")
-    registry.register_class(agent_with(SlowModel), name="slow-interrupt", policy="interrupt")
+    registry.register_class(
+        agent_with(SlowModel), name="slow-interrupt", policy="interrupt"
+    )
     registry.register_class(
         agent_with(lambda: ScriptedModel([ModelError("unavailable", "model is down")])),
         name="broken-model",
@@ -66,7 +68,9 @@ def test_agents(monkeypatch):
 async def stored(session_id) -> list[dict]:
     @database_sync_to_async
     def read():
-        return [e.envelope() for e in Event.objects.for_session(session_id).order_by("seq")]
+        return [
+            e.envelope() for e in Event.objects.for_session(session_id).order_by("seq")
+        ]
 
     return await read()
 
@@ -75,9 +79,10 @@ async def run_of(run_id) -> Run:
     return await Run.objects.aget(pk=run_id)
 
 
-async def wait_until(predicate, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await predicate():
+async def wait_until(predicate, limit: float = 10.0) -> None:
+    """Poll the database until `predicate()` holds (runs change rows, not events)."""
+    async with asyncio.timeout(limit):
+        while not await predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
 
@@ -107,7 +112,7 @@ async def test_events_read_back_equal_the_events_the_agent_yielded(alice, monkey
     got = [{"type": e["type"], "data": e["data"]} for e in envelopes[1:]]
     assert got == expected
     assert {e["type"] for e in envelopes} <= PERSISTED_TYPES
-    assert "35" in [e for e in envelopes if e["type"] == "final"][0]["data"]["text"]
+    assert "35" in next(e for e in envelopes if e["type"] == "final")["data"]["text"]
     assert [e["seq"] for e in envelopes] == list(range(1, len(envelopes) + 1))
 
 
@@ -124,7 +129,9 @@ async def test_many_sessions_running_at_once_keep_seqs_gapless(alice, bob):
         assert envelopes[-1]["data"]["status"] == "succeeded"
 
 
-async def test_second_message_during_a_run_is_rejected_under_reject_policy(alice, test_agents):
+async def test_second_message_during_a_run_is_rejected_under_reject_policy(
+    alice, test_agents
+):
     session = await anew_session(alice, "slow")
     results = await asyncio.gather(
         submit_message(session.id, "slow", "one"),
@@ -171,7 +178,9 @@ async def test_interrupt_policy_cancels_the_active_run_then_runs_the_new_one(
     assert (await run_of(second.run_id)).status == "succeeded"
 
 
-async def test_cancel_keeps_the_partial_answer_and_finishes_cancelled(alice, test_agents):
+async def test_cancel_keeps_the_partial_answer_and_finishes_cancelled(
+    alice, test_agents
+):
     session = await anew_session(alice, "slow")
     admission = await submit_message(session.id, "slow", "talk to me")
     await asyncio.sleep(0.3)
@@ -208,7 +217,9 @@ async def test_time_limit_ends_the_run_failed(alice, test_agents, settings):
     assert envelopes[-1]["data"]["status"] == "failed"
 
 
-async def test_stale_run_is_interrupted_by_the_sweep_and_the_queue_moves_on(alice, settings):
+async def test_stale_run_is_interrupted_by_the_sweep_and_the_queue_moves_on(
+    alice, settings
+):
     session = await anew_session(alice, "calculator")
     admit = database_sync_to_async(admit_message)
     dead = await admit(session.id, "add 1 and 1", None, "enqueue", 60)

@@ -17,7 +17,7 @@ from conversations.engine.storage import (
     write_batch,
 )
 from conversations.models import Event, Run
-from tests.conversations.conftest import new_session
+from tests.factories import new_session
 
 STALE = 60.0
 
