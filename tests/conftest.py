@@ -129,3 +129,14 @@ def alice_session(alice):
     from tests.factories import new_session
 
     return new_session(alice)
+
+
+@pytest.fixture
+def test_agents(monkeypatch):
+    """Make the test agents of tests/slow_agents.py available to the engine."""
+    from conversations import agent_factory
+    from tests.slow_agents import registry_with_test_agents
+
+    registry = registry_with_test_agents()
+    monkeypatch.setattr(agent_factory, "get_registry", lambda: registry)
+    return registry

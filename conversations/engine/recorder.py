@@ -100,12 +100,14 @@ class EventRecorder:
         if self._task is not None:
             self._wakeup.set()
             await asyncio.shield(self._task)
-        pending = [e for e in self._pending if not isinstance(e, Delta)]
-        self._pending.clear()
+        batch, self._pending = self._pending, []
+        persisted = [e for e in batch if not isinstance(e, Delta)]
         envelopes = await with_retries(
-            finish_run, self.run_id, self.session_id, pending, finished, error
+            finish_run, self.run_id, self.session_id, persisted, finished, error
         )
-        await publish_frames(self.session_id, envelopes)
+        if envelopes:  # empty when the run had been finished elsewhere already
+            frames = interleave(self.run_id, [*batch, finished], envelopes)
+            await publish_frames(self.session_id, frames)
 
     async def _flush_loop(self) -> None:
         try:

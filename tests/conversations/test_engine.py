@@ -5,11 +5,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from agents.base import BaseAgent
 from agents.events import PERSISTED_TYPES, Delta, to_wire
-from agents.llm.base import ModelError, TextChunk, UsageChunk
-from agents.registry import load_registry
-from conversations import agent_factory
 from conversations.engine import runner
 from conversations.engine.service import (
     cancel_active_run,
@@ -19,50 +15,9 @@ from conversations.engine.service import (
 )
 from conversations.engine.storage import RunInProgress, admit_message
 from conversations.models import Event, Run
-from tests.agents.helpers import ScriptedModel
 from tests.factories import anew_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class SlowModel:
-    """Writes its answer a word every 50 ms: a run that stays in flight."""
-
-    name = "slow"
-
-    def __init__(self, words: int = 40) -> None:
-        self.words = words
-
-    async def stream(self, messages, tools):
-        for n in range(self.words):
-            await asyncio.sleep(0.05)
-            yield TextChunk(f"word{n} ")
-        yield UsageChunk(3, self.words)
-
-
-def agent_with(model_factory):
-    """An agent class that talks to its own model instead of the configured one."""
-
-    class TestAgent(BaseAgent):
-        def __init__(self, tools, llm, **kwargs):
-            super().__init__(tools, model_factory(), **kwargs)
-
-    return TestAgent
-
-
-@pytest.fixture
-def test_agents(monkeypatch):
-    registry = load_registry()
-    registry.register_class(agent_with(SlowModel), name="slow")
-    registry.register_class(
-        agent_with(SlowModel), name="slow-interrupt", policy="interrupt"
-    )
-    registry.register_class(
-        agent_with(lambda: ScriptedModel([ModelError("unavailable", "model is down")])),
-        name="broken-model",
-    )
-    monkeypatch.setattr(agent_factory, "get_registry", lambda: registry)
-    return registry
 
 
 async def stored(session_id) -> list[dict]:

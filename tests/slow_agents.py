@@ -1,0 +1,48 @@
+"""Agents for tests that need a run in flight or a failing model."""
+
+import asyncio
+
+from agents.base import BaseAgent
+from agents.llm.base import ModelError, TextChunk, UsageChunk
+from agents.registry import AgentRegistry, load_registry
+from tests.agents.helpers import ScriptedModel
+
+
+class SlowModel:
+    """Writes its answer a word every `pause` seconds: a run that stays in flight."""
+
+    name = "slow"
+
+    def __init__(self, words: int = 40, pause: float = 0.05) -> None:
+        self.words = words
+        self.pause = pause
+
+    async def stream(self, messages, tools):
+        for n in range(self.words):
+            await asyncio.sleep(self.pause)
+            yield TextChunk(f"word{n} ")
+        yield UsageChunk(3, self.words)
+
+
+def agent_with(model_factory) -> type[BaseAgent]:
+    """An agent class that talks to its own model instead of the configured one."""
+
+    class TestAgent(BaseAgent):
+        def __init__(self, tools, llm, **kwargs):
+            super().__init__(tools, model_factory(), **kwargs)
+
+    return TestAgent
+
+
+def registry_with_test_agents() -> AgentRegistry:
+    """The shipped agents plus `slow`, `slow-interrupt` and `broken-model`."""
+    registry = load_registry()
+    registry.register_class(agent_with(SlowModel), name="slow")
+    registry.register_class(
+        agent_with(SlowModel), name="slow-interrupt", policy="interrupt"
+    )
+    registry.register_class(
+        agent_with(lambda: ScriptedModel([ModelError("unavailable", "model is down")])),
+        name="broken-model",
+    )
+    return registry
