@@ -14,11 +14,11 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from conversations.engine.service import RecoveryOnStart  # noqa: E402
+from conversations.engine.service import ServerLifecycle  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 from conversations.ws_auth import SessionOrTokenAuthMiddlewareStack  # noqa: E402
 
-application = RecoveryOnStart(
+application = ServerLifecycle(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,

@@ -220,6 +220,9 @@ LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "")
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
 LLM_MODEL = os.environ.get("LLM_MODEL", "")
 AGENT_STEP_DELAY = float(os.environ.get("AGENT_STEP_DELAY", "0") or 0)
+# Dotted paths of callables `register(registry)` that add Python agent classes
+# to the registry beside the definitions in agents/definitions/.
+AGENT_PLUGINS = env_list("AGENT_PLUGINS", [])
 
 # Production hardening: on whenever DEBUG is off, each overridable for a TLS
 # terminator that already redirects.

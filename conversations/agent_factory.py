@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from agents.base import BaseAgent
 from agents.context import RunContext
@@ -26,8 +27,12 @@ if TYPE_CHECKING:
 
 @cache
 def get_registry() -> AgentRegistry:
-    """The agents this process can run (definitions are read once)."""
-    return load_registry()
+    """The agents this process can run: the definitions, read once, plus the
+    Python agents that AGENT_PLUGINS register."""
+    registry = load_registry()
+    for path in settings.AGENT_PLUGINS:
+        import_string(path)(registry)
+    return registry
 
 
 def agent_names() -> list[str]:

@@ -29,6 +29,7 @@ from conversations.limits import (
     MESSAGES_PER_MINUTE,
 )
 from conversations.models import ChatSession
+from conversations.shutdown import open_sockets
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -98,6 +99,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.session = session
+        open_sockets.add(self)
         self.group = session_group(session.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         current = await database_sync_to_async(last_seq)(session.id)
@@ -123,6 +125,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def disconnect(self, code: int) -> None:
+        open_sockets.discard(self)
         if self.tail_check is not None:
             self.tail_check.cancel()
         if self.session is not None:

@@ -64,7 +64,11 @@ def server_env(transactional_db) -> dict[str, str]:
             f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:"
             f"{settings_dict['PORT']}/{settings_dict['NAME']}"
         )
-    return {"DATABASE_URL": database_url, "DEBUG": "1"}
+    return {
+        "DATABASE_URL": database_url,
+        "DEBUG": "1",
+        "AGENT_PLUGINS": "tests.slow_agents.register_test_agents",
+    }
 
 
 @pytest.fixture

@@ -12,10 +12,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,7 @@ class ServerProcess:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    log: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile())  # noqa: SIM115
 
     @property
     def base_url(self) -> str:
@@ -54,22 +57,29 @@ class ServerProcess:
             cwd=PROJECT_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: nobody drains a pipe, and a full one blocks the server.
+            stderr=self.log,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    "server exited early: "
-                    + self.process.stderr.read().decode()[-2000:]
-                )
+                raise RuntimeError("server exited early: " + self.log_tail())
             try:
                 with urllib.request.urlopen(self.base_url + "/healthz", timeout=1):
                     return self
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"server on port {self.port} did not answer in {timeout}s")
+        raise RuntimeError(
+            f"server on port {self.port} did not answer in {timeout}s: "
+            + self.log_tail()
+        )
+
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of the server's log (stderr)."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-size:]
 
     def signal(self, signum: int) -> None:
         assert self.process is not None

@@ -3,6 +3,7 @@
 import asyncio
 
 from agents.base import BaseAgent
+from agents.events import Final, Info
 from agents.llm.base import ModelError, TextChunk, UsageChunk
 from agents.registry import AgentRegistry, load_registry
 from tests.agents.helpers import ScriptedModel
@@ -34,9 +35,20 @@ def agent_with(model_factory) -> type[BaseAgent]:
     return TestAgent
 
 
-def registry_with_test_agents() -> AgentRegistry:
-    """The shipped agents plus `slow`, `slow-interrupt` and `broken-model`."""
-    registry = load_registry()
+class FloodAgent(BaseAgent):
+    """Emits `FLOOD_EVENTS` info events as fast as it can: a firehose."""
+
+    async def _run_steps(self, inv):
+        for n in range(FLOOD_EVENTS):
+            yield Info(f"event {n}")
+        yield Final("flooded")
+
+
+FLOOD_EVENTS = 10_000
+
+
+def register_test_agents(registry: AgentRegistry) -> None:
+    """An AGENT_PLUGINS hook: `slow`, `slow-interrupt`, `broken-model`, `flood`."""
     registry.register_class(agent_with(SlowModel), name="slow")
     registry.register_class(
         agent_with(SlowModel), name="slow-interrupt", policy="interrupt"
@@ -45,4 +57,11 @@ def registry_with_test_agents() -> AgentRegistry:
         agent_with(lambda: ScriptedModel([ModelError("unavailable", "model is down")])),
         name="broken-model",
     )
+    registry.register_class(FloodAgent, name="flood")
+
+
+def registry_with_test_agents() -> AgentRegistry:
+    """The shipped agents plus the test agents."""
+    registry = load_registry()
+    register_test_agents(registry)
     return registry

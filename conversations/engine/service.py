@@ -23,6 +23,7 @@ from conversations.engine.storage import (
 )
 from conversations.layer import publish_cancel, publish_frames
 from conversations.models import Run
+from conversations.shutdown import install_graceful_shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +158,9 @@ async def _sweep_forever() -> None:
         await asyncio.sleep(settings.RUN_SWEEP_SECONDS)
 
 
-class RecoveryOnStart:
-    """ASGI wrapper that starts the recovery sweep with the server's first request.
+class ServerLifecycle:
+    """ASGI wrapper that sets up process-wide duties with the server's first request:
+    the recovery sweep and graceful SIGTERM handling.
 
     daphne has no lifespan events; the first request (a load balancer's health
     check, typically) comes moments after start-up, so runs a dead process left
@@ -171,4 +173,5 @@ class RecoveryOnStart:
     async def __call__(self, scope, receive, send):
         if scope["type"] in {"http", "websocket"}:
             ensure_sweeper()
+            install_graceful_shutdown()
         return await self.app(scope, receive, send)

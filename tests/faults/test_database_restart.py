@@ -8,7 +8,8 @@ from django.db import connection
 
 from conversations.models import Event, Run
 from tests.factories import new_session
-from tests.faults.test_server_crash import post_message, wait_for
+from tests.faults.test_server_crash import wait_for
+from tests.live_client import post_message
 from tests.servers import ServerProcess
 
 pytestmark = [

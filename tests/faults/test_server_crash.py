@@ -1,14 +1,13 @@
 """A server killed mid-run loses nothing it stored, and the session recovers."""
 
-import json
 import signal
 import time
-import urllib.request
 
 import pytest
 
 from conversations.models import Event, Run
 from tests.factories import new_session
+from tests.live_client import post_message
 from tests.servers import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -19,18 +18,6 @@ FAST_RECOVERY = {
     "RUN_STALE_SECONDS": "1.5",
     "RUN_SWEEP_SECONDS": "0.5",
 }
-
-
-def post_message(server: ServerProcess, session_id, token: str, text: str) -> dict:
-    request = urllib.request.Request(
-        f"{server.base_url}/api/sessions/{session_id}/messages/",
-        data=json.dumps({"text": text}).encode(),
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 202
-        return json.loads(response.read())
 
 
 def wait_for(predicate, timeout: float = 20.0) -> None:
