@@ -12,6 +12,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.servers import PROJECT_DIR
+
+# The SQLite test database lives in var/ (make creates it; a bare pytest may not).
+(PROJECT_DIR / "var").mkdir(exist_ok=True)
+
 
 def _reachable(url: str) -> bool:
     parsed = urlparse(url)
