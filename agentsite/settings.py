@@ -127,10 +127,10 @@ def database_from_env() -> dict:
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
-        # Tests use a file, not :memory:, so server processes they start share it.
-        config["TEST"] = {
-            "NAME": str(Path(config["NAME"]).with_name("test-db.sqlite3"))
-        }
+        # Tests use a file, not :memory:, so server processes they start share it;
+        # one per test process, so two suites running at once do not collide.
+        test_name = f"test-db-{os.getpid()}.sqlite3"
+        config["TEST"] = {"NAME": str(Path(config["NAME"]).with_name(test_name))}
     return config
 
 
