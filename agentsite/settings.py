@@ -168,8 +168,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "/admin/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "sign-in"
+LOGIN_REDIRECT_URL = "chat"
+LOGOUT_REDIRECT_URL = "sign-in"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

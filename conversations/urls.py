@@ -1,11 +1,24 @@
-"""HTTP routes of the conversations app: the chat page, SSE endpoints and the API."""
+"""HTTP routes of the conversations app: the chat page and account pages, SSE
+endpoints and the API."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from conversations import sse, views
 
 urlpatterns = [
     path("", views.chat_page, name="chat"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/sign_in.html",
+            redirect_authenticated_user=True,
+        ),
+        name="sign-in",
+    ),
+    path("accounts/signup/", views.sign_up, name="sign-up"),
+    # Django's LogoutView answers only POST, so no link or prefetch signs out.
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("chat", sse.chat, name="chat-stream"),
     path(
         "api/sessions/<str:session_id>/stream/",

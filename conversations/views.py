@@ -1,11 +1,64 @@
-"""The chat page (the browser's way in)."""
+"""The browser's way in: the chat page and the account pages around it.
 
+Signing in and out are Django's own auth views; only signing up needs a view of
+its own, because Django ships the form (`UserCreationForm`) but not the page.
+"""
+
+from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
+
+from conversations.agent_factory import default_agent
+from conversations.limits import MAX_TEXT_LENGTH
 
 
 @login_required
+@ensure_csrf_cookie
 def chat_page(request: HttpRequest) -> HttpResponse:
-    """Serve the chat page to a signed-in user."""
-    return render(request, "conversations/chat.html")
+    """Serve the chat page to a signed-in user.
+
+    Its scripts call the REST API with the session cookie, so the CSRF cookie must
+    be set before their first unsafe request.
+    """
+    config = {
+        "wsPath": "/ws/sessions/",
+        "signInUrl": resolve_url(settings.LOGIN_URL),
+        "defaultAgent": default_agent(),
+    }
+    return render(
+        request,
+        "conversations/chat.html",
+        {"chat_config": config, "max_text": MAX_TEXT_LENGTH},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    """Create an account and sign its owner in at once."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+    return render(
+        request,
+        "registration/sign_up.html",
+        {"form": form, "next": _safe_next(request)},
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` page to return to, if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""

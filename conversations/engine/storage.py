@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agents.events import PersistedEvent, RunFinished, UserMessage, event_data
-from conversations.models import ChatSession, Event, Run
+from conversations.models import ChatSession, Event, EventRow, Run
 
 T = TypeVar("T")
 
@@ -61,7 +61,7 @@ def store_events(
     run_id: Any,
     events: Sequence[PersistedEvent],
     now: datetime | None = None,
-) -> list[Event]:
+) -> list[EventRow]:
     """Append events to a session, allocating their seqs from the session's counter.
 
     Must run inside a transaction: the counter row stays locked until commit, so
@@ -81,17 +81,10 @@ def store_events(
     )
     first = last - count + 1
     rows = [
-        Event(
-            session_id=session_id,
-            seq=first + offset,
-            run_id=run_id,
-            type=event.type,
-            data=event_data(event),
-            ts=now,
-        )
+        EventRow(session_id, first + offset, run_id, event.type, event_data(event), now)
         for offset, event in enumerate(events)
     ]
-    Event.objects.bulk_create(rows)
+    Event.objects.append_rows(rows)
     if run_id is not None:
         Run.objects.filter(pk=run_id).update(last_seq=last, heartbeat_at=now)
     return rows

@@ -1,0 +1,367 @@
+// Wiring of the chat page: which session is open (kept in `?session=` so a reload
+// or a shared link comes back to it), its transcript and socket, the sidebar, the
+// composer and the dialogs. Each of those lives in its own module.
+
+import * as api from "./api.js";
+import { Composer } from "./composer.js";
+import { feedbackControls } from "./feedback.js";
+import { Sidebar } from "./sidebar.js";
+import { SessionSocket } from "./socket.js";
+import { Transcript } from "./transcript.js";
+
+const config = JSON.parse(document.getElementById("chat-config").textContent);
+const $ = (id) => document.getElementById(id);
+
+const CONNECTION_TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  offline: "Offline: waiting for the network",
+  forbidden: "Not your chat",
+  gone: "This chat no longer exists",
+};
+
+const state = {
+  session: null, // the open session as the API describes it
+  socket: null,
+  transcript: null,
+  outbox: null, // {frame, settle}: a message sent but not yet acknowledged
+  askedResumeAfter: null,
+  opening: 0, // bumps on every switch, so a slow load cannot land in another chat
+  agents: new Map(),
+};
+
+const sidebar = new Sidebar(
+  { list: $("session-list"), search: $("session-search"), empty: $("sessions-empty") },
+  (id) => {
+    showSidebar(false);
+    navigate(id);
+  },
+);
+
+const composer = new Composer(
+  { form: $("composer"), input: $("message"), send: $("send"), stop: $("stop"), hint: $("composer-hint") },
+  { onSend: sendMessage, onStop: stopRun },
+);
+
+function announce(text) {
+  const notice = $("notice");
+  notice.textContent = text;
+  notice.hidden = false;
+  clearTimeout(announce.timer);
+  announce.timer = setTimeout(() => {
+    notice.hidden = true;
+  }, 6000);
+}
+
+function report(error) {
+  if (error instanceof api.ApiError && error.signedOut) {
+    window.location.assign(config.signInUrl);
+    return;
+  }
+  announce(error.message || String(error));
+}
+
+function setConnection(name, detail) {
+  const badge = $("connection");
+  badge.dataset.state = name;
+  badge.textContent =
+    name === "retrying"
+      ? `Reconnecting in ${Math.ceil(detail.delayMs / 1000)} s…`
+      : (CONNECTION_TEXT[name] ?? "");
+  if (name !== "live") state.transcript?.connectionLost();
+  if (name === "signed-out") window.location.assign(config.signInUrl);
+}
+
+function socketUrl(id) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}${config.wsPath}${encodeURIComponent(id)}/`;
+}
+
+function closeSession() {
+  state.opening += 1;
+  state.socket?.close();
+  state.socket = null;
+  state.outbox?.settle(false);
+  state.outbox = null;
+  state.session = null;
+  state.transcript = null;
+  state.askedResumeAfter = null;
+  $("transcript").replaceChildren();
+  composer.set({ running: false, unfinished: false });
+  setConnection("idle");
+}
+
+/** Show the new-chat screen: an agent picker above an empty composer. */
+function showWelcome() {
+  closeSession();
+  sidebar.select(null);
+  $("chat-title").textContent = "New chat";
+  $("chat-agent").textContent = "";
+  $("session-actions").hidden = true;
+  $("welcome").hidden = false;
+  $("transcript").hidden = true;
+  composer.setPolicy(state.agents.get($("agent-picker").value)?.policy);
+  composer.focus();
+}
+
+/** Open a session: its stored transcript over REST, then the socket from there. */
+async function openSession(id) {
+  closeSession();
+  const opening = state.opening;
+  sidebar.select(id);
+  $("welcome").hidden = true;
+  $("transcript").hidden = false;
+  $("chat-title").textContent = sidebar.find(id)?.title || "Loading…";
+  setConnection("connecting");
+  let session;
+  try {
+    session = await api.getSession(id);
+  } catch (error) {
+    if (error.status === 404) {
+      announce("That chat no longer exists.");
+      navigate(null, { replace: true });
+    } else {
+      report(error);
+    }
+    return;
+  }
+  if (opening !== state.opening) return;
+  state.session = session;
+  showSessionHeader();
+  composer.setPolicy(state.agents.get(session.agent)?.policy);
+  const transcript = new Transcript($("transcript"), {
+    renderFeedback: (seq) => feedbackControls(session.id, seq, announce),
+    onGap: askResume,
+    onChange: transcriptChanged,
+  });
+  state.transcript = transcript;
+  try {
+    for await (const events of api.transcriptPages(id)) {
+      if (opening !== state.opening) return;
+      transcript.applyAll(events);
+    }
+  } catch (error) {
+    report(error);
+  }
+  if (opening !== state.opening) return;
+  scrollToEnd(true);
+  state.socket = new SessionSocket({
+    url: socketUrl(id),
+    cursor: () => transcript.lastSeq,
+    onFrame: receive,
+    onState: setConnection,
+  });
+}
+
+function showSessionHeader() {
+  const { session } = state;
+  $("chat-title").textContent = session.title || "New chat";
+  $("chat-agent").textContent = session.agent;
+  $("session-actions").hidden = false;
+  document.title = `${session.title || "New chat"} · agentsite`;
+}
+
+function receive(frame) {
+  const { transcript } = state;
+  switch (frame.type) {
+    case "hello":
+      state.askedResumeAfter = null;
+      if (state.outbox) state.socket.send(state.outbox.frame); // same client_id: no double
+      return;
+    case "ack":
+      if (state.outbox?.frame.client_id === frame.client_id) state.outbox.settle(true);
+      refreshSidebar();
+      return;
+    case "rejected":
+      if (state.outbox) {
+        transcript.dropPending(state.outbox.frame.client_id);
+        state.outbox.settle(false);
+      }
+      announce(frame.message);
+      return;
+    case "delta":
+      transcript.delta(frame);
+      scrollToEnd();
+      return;
+    default:
+      if (typeof frame.seq === "number") {
+        transcript.applyAll([frame]);
+        scrollToEnd();
+      }
+  }
+}
+
+function askResume(after) {
+  if (state.askedResumeAfter === after) return; // the replay is already coming
+  if (state.socket?.send({ type: "resume", after })) state.askedResumeAfter = after;
+}
+
+function transcriptChanged() {
+  const activity = state.transcript.activity;
+  const wasUnfinished = composer.state.unfinished;
+  composer.set(activity);
+  if (wasUnfinished && !activity.unfinished) refreshSidebar();
+}
+
+/** Reload the session list; the open session's title may have been set meanwhile
+ * (the server names a session after its first message). */
+async function refreshSidebar() {
+  try {
+    await sidebar.refresh();
+  } catch (error) {
+    report(error);
+    return;
+  }
+  const listed = state.session && sidebar.find(state.session.id);
+  if (listed) {
+    state.session = listed;
+    showSessionHeader();
+  }
+}
+
+/** Follow the stream unless the reader scrolled up to read something earlier. */
+function scrollToEnd(force = false) {
+  const log = $("transcript");
+  const nearEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 120;
+  if (force || nearEnd) log.scrollTop = log.scrollHeight;
+}
+
+function newClientId() {
+  // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function sendMessage(text) {
+  if (!state.session) {
+    try {
+      const created = await api.createSession($("agent-picker").value);
+      await navigate(created.id);
+    } catch (error) {
+      report(error);
+      return false;
+    }
+  }
+  const frame = { type: "message", text, client_id: newClientId() };
+  const sent = new Promise((resolve) => {
+    state.outbox = {
+      frame,
+      settle: (ok) => {
+        state.outbox = null;
+        resolve(ok);
+      },
+    };
+  });
+  state.transcript.addPending(frame.client_id, text);
+  scrollToEnd(true);
+  state.socket.send(frame); // if the socket is down, `hello` sends it on reconnect
+  return sent;
+}
+
+async function stopRun() {
+  try {
+    await api.cancelRun(state.session.id);
+    announce("Stopping…");
+  } catch (error) {
+    if (error.status === 409) announce("Nothing to stop: the run already ended.");
+    else report(error);
+  }
+}
+
+async function navigate(id, { replace = false } = {}) {
+  const url = id ? `?session=${encodeURIComponent(id)}` : location.pathname;
+  history[replace ? "replaceState" : "pushState"]({ id }, "", url);
+  await (id ? openSession(id) : showWelcome());
+}
+
+function routeFromLocation() {
+  const id = new URLSearchParams(location.search).get("session");
+  return id ? openSession(id) : showWelcome();
+}
+
+// --- dialogs: rename and delete ---------------------------------------------
+
+$("rename").addEventListener("click", () => {
+  $("rename-input").value = state.session?.title ?? "";
+  $("rename-dialog").showModal();
+});
+
+$("rename-dialog").addEventListener("close", async () => {
+  const dialog = $("rename-dialog");
+  if (dialog.returnValue !== "save" || !state.session) return;
+  try {
+    await api.renameSession(state.session.id, $("rename-input").value.trim());
+    await refreshSidebar();
+  } catch (error) {
+    report(error);
+  }
+});
+
+$("delete").addEventListener("click", () => {
+  $("delete-name").textContent = state.session?.title || "this chat";
+  $("delete-dialog").showModal();
+});
+
+$("delete-dialog").addEventListener("close", async () => {
+  if ($("delete-dialog").returnValue !== "delete" || !state.session) return;
+  const { id } = state.session;
+  try {
+    await api.deleteSession(id);
+    announce("Chat deleted.");
+    await navigate(null);
+    await refreshSidebar();
+  } catch (error) {
+    report(error);
+  }
+});
+
+// --- layout: the sidebar slides over the chat on a phone ---------------------
+
+function showSidebar(open) {
+  $("layout").classList.toggle("sidebar-open", open);
+  $("sidebar-toggle").setAttribute("aria-expanded", String(open));
+  $("scrim").hidden = !open;
+  if (open) $("session-search").focus();
+}
+
+$("sidebar-toggle").addEventListener("click", () =>
+  showSidebar(!$("layout").classList.contains("sidebar-open")),
+);
+$("scrim").addEventListener("click", () => showSidebar(false));
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && $("layout").classList.contains("sidebar-open")) {
+    showSidebar(false);
+    $("sidebar-toggle").focus();
+  }
+});
+
+$("new-chat").addEventListener("click", () => {
+  showSidebar(false);
+  navigate(null);
+});
+
+$("agent-picker").addEventListener("change", () => {
+  const agent = state.agents.get($("agent-picker").value);
+  $("agent-description").textContent = agent?.description ?? "";
+  composer.setPolicy(agent?.policy);
+});
+
+window.addEventListener("popstate", routeFromLocation);
+
+async function start() {
+  try {
+    const agents = await api.listAgents();
+    for (const agent of agents) state.agents.set(agent.name, agent);
+    const picker = $("agent-picker");
+    picker.replaceChildren(
+      ...agents.map((agent) => new Option(agent.name, agent.name, false, agent.name === config.defaultAgent)),
+    );
+    picker.dispatchEvent(new Event("change"));
+  } catch (error) {
+    report(error);
+  }
+  refreshSidebar();
+  await routeFromLocation();
+}
+
+start();

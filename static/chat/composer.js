@@ -1,0 +1,84 @@
+// The message box: Enter sends, Shift+Enter adds a line. While a run is active
+// it follows the agent's policy honestly: `reject` holds the message until the
+// run ends (or is stopped), `enqueue` queues it, `interrupt` stops the run first.
+
+const HINTS = {
+  reject: "The agent is answering. Send when it is done, or stop it.",
+  enqueue: "The agent is answering. Your message will wait its turn.",
+  interrupt: "The agent is answering. Sending stops it and answers this instead.",
+};
+const SEND_LABELS = { reject: "Send", enqueue: "Queue", interrupt: "Interrupt and send" };
+
+export class Composer {
+  /**
+   * @param {object} parts - form, textarea, send and stop buttons, hint element
+   * @param {object} handlers - onSend(text) resolves true once the server took the
+   *   message (false gives the text back to the box), onStop()
+   */
+  constructor({ form, input, send, stop, hint }, { onSend, onStop }) {
+    Object.assign(this, { form, input, send, stop, hint, onSend, onStop });
+    this.policy = "reject";
+    this.state = { running: false, unfinished: false, sending: false };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.submit();
+      }
+    });
+    input.addEventListener("input", () => this.update());
+    stop.addEventListener("click", () => this.onStop());
+    this.update();
+  }
+
+  get canSend() {
+    const { unfinished, sending } = this.state;
+    const hasText = this.input.value.trim().length > 0;
+    return hasText && !sending && (!unfinished || this.policy !== "reject");
+  }
+
+  async submit() {
+    if (!this.canSend) return;
+    const text = this.input.value;
+    this.input.value = "";
+    this.set({ sending: true });
+    try {
+      if (!(await this.onSend(text))) this.input.value = text; // give it back
+    } finally {
+      this.set({ sending: false });
+    }
+  }
+
+  setPolicy(policy) {
+    this.policy = policy in HINTS ? policy : "reject";
+    this.update();
+  }
+
+  set(changes) {
+    Object.assign(this.state, changes);
+    this.update();
+  }
+
+  update() {
+    const { running, unfinished, sending } = this.state;
+    this.stop.hidden = !running;
+    this.send.disabled = !this.canSend;
+    this.send.textContent = sending
+      ? "Sending…"
+      : unfinished
+        ? SEND_LABELS[this.policy]
+        : "Send";
+    this.hint.textContent = unfinished ? HINTS[this.policy] : "Enter to send · Shift+Enter for a new line";
+    this.form.dataset.busy = String(unfinished);
+    // Grow with the text, up to the CSS max-height.
+    this.input.style.height = "auto";
+    this.input.style.height = `${this.input.scrollHeight}px`;
+  }
+
+  focus() {
+    this.input.focus();
+  }
+}

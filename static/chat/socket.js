@@ -1,0 +1,106 @@
+// The live half of the wire contract (PROTOCOL.md section 2): one WebSocket per
+// open session that reconnects by itself and always resumes from the last seq the
+// page has rendered, so a dropped network or a server restart loses nothing.
+
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
+// Close codes after which trying again cannot help.
+const FINAL_CLOSES = {
+  4401: "signed-out",
+  4403: "forbidden",
+  4404: "gone",
+};
+
+export class SessionSocket {
+  /**
+   * @param {object} options
+   * @param {string} options.url - ws(s) URL of the session, without query
+   * @param {() => number} options.cursor - the last seq rendered (the resume point)
+   * @param {(frame: object) => void} options.onFrame - every frame from the server
+   * @param {(state: string, detail?: object) => void} options.onState - connecting,
+   *   live, retrying (with `{delayMs}`), offline, signed-out, forbidden, gone
+   */
+  constructor({ url, cursor, onFrame, onState }) {
+    Object.assign(this, { url, cursor, onFrame, onState });
+    this.ws = null;
+    this.attempts = 0;
+    this.retryTimer = null;
+    this.closed = false;
+    this.onOnline = () => this.retryNow();
+    this.onOffline = () => this.onState("offline");
+    window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
+    this.connect();
+  }
+
+  connect() {
+    clearTimeout(this.retryTimer);
+    this.onState("connecting");
+    // `?after=` makes the server replay what this page missed before going live.
+    const ws = new WebSocket(`${this.url}?after=${this.cursor()}`);
+    this.ws = ws;
+    ws.addEventListener("message", (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return; // the server only sends JSON; ignore anything else
+      }
+      if (frame.type === "hello") {
+        this.attempts = 0;
+        this.onState("live");
+      }
+      this.onFrame(frame);
+    });
+    ws.addEventListener("close", (event) => {
+      if (this.ws !== ws || this.closed) return;
+      this.ws = null;
+      const final = FINAL_CLOSES[event.code];
+      if (final) {
+        this.onState(final);
+        return;
+      }
+      this.scheduleRetry();
+    });
+  }
+
+  /** Exponential backoff with jitter, so many tabs do not reconnect in step. */
+  scheduleRetry() {
+    const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.attempts);
+    const delayMs = Math.round(base / 2 + (Math.random() * base) / 2);
+    this.attempts += 1;
+    if (!navigator.onLine) {
+      this.onState("offline"); // the `online` event retries at once
+      return;
+    }
+    this.onState("retrying", { delayMs });
+    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  retryNow() {
+    if (this.closed || this.ws) return;
+    this.attempts = 0;
+    this.connect();
+  }
+
+  get isLive() {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Send a frame if connected; false tells the caller to keep it for later. */
+  send(frame) {
+    if (!this.isLive) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
+    this.ws?.close(1000);
+    this.ws = null;
+  }
+}

@@ -1,0 +1,129 @@
+// The transcript of the open session: applies stored events strictly in seq
+// order, each exactly once (REST pages, socket replays and live news may overlap),
+// and live deltas to the run they belong to. A gap asks the socket to resume.
+
+import { renderMarkdown } from "./markdown.js";
+import { el } from "./dom.js";
+import { Turn } from "./turn.js";
+
+export class Transcript {
+  /**
+   * @param {HTMLElement} container - the log element
+   * @param {object} hooks
+   * @param {(seq: number) => HTMLElement} hooks.renderFeedback - controls for an answer
+   * @param {(after: number) => void} hooks.onGap - events after `after` are missing
+   * @param {() => void} hooks.onChange - runs started or ended, messages were stored
+   */
+  constructor(container, { renderFeedback, onGap, onChange }) {
+    Object.assign(this, { container, renderFeedback, onGap, onChange });
+    this.lastSeq = 0;
+    this.turns = new Map();
+    this.pending = new Map(); // client_id -> bubble of a message not stored yet
+  }
+
+  /** Apply stored events; returns whether the transcript changed. */
+  applyAll(events) {
+    let changed = false;
+    for (const event of events) changed = this.apply(event) || changed;
+    if (changed) this.onChange();
+    return changed;
+  }
+
+  apply(event) {
+    if (event.seq <= this.lastSeq) return false; // already shown
+    if (event.seq !== this.lastSeq + 1) {
+      this.onGap(this.lastSeq); // the socket replays from here; the rest waits
+      return false;
+    }
+    this.lastSeq = event.seq;
+    this.render(event);
+    return true;
+  }
+
+  render(event) {
+    switch (event.type) {
+      case "user_message":
+        return this.userMessage(event);
+      case "run_started":
+        return this.turn(event.run).started(event);
+      case "info":
+        return this.turn(event.run).addStep(event, "step-info", "Info", event.data.text);
+      case "thought":
+        return this.turn(event.run).thought(event);
+      case "tool_call":
+        return this.turn(event.run).toolCall(event);
+      case "tool_result":
+      case "tool_error":
+        return this.turn(event.run).toolOutcome(event);
+      case "state_delta":
+        return this.turn(event.run).stateDelta(event);
+      case "final":
+        return this.turn(event.run).final(event);
+      case "error":
+        return this.turn(event.run).error(event);
+      case "run_finished":
+        return this.turn(event.run).finished(event);
+      default: {
+        // A type newer than this page: show it plainly rather than lose it.
+        const step = el("p", "unknown-event", `${event.type}: ${JSON.stringify(event.data)}`);
+        step.dataset.seq = event.seq;
+        return this.container.append(step);
+      }
+    }
+  }
+
+  turn(runId) {
+    let turn = this.turns.get(runId);
+    if (!turn) {
+      turn = new Turn(runId, this.renderFeedback);
+      this.turns.set(runId, turn);
+      this.container.append(turn.root);
+    }
+    return turn;
+  }
+
+  userMessage(event) {
+    const clientId = event.data.client_id;
+    const bubble = this.pending.get(clientId) ?? userBubble(event.data.text);
+    this.pending.delete(clientId);
+    bubble.classList.remove("is-pending");
+    bubble.dataset.seq = event.seq;
+    this.container.append(bubble); // after anything that arrived while it was pending
+    if (event.run) this.turn(event.run);
+  }
+
+  /** Show a message the moment it is sent; its stored event takes the bubble over. */
+  addPending(clientId, text) {
+    const bubble = userBubble(text);
+    bubble.classList.add("is-pending");
+    this.pending.set(clientId, bubble);
+    this.container.append(bubble);
+  }
+
+  dropPending(clientId) {
+    this.pending.get(clientId)?.remove();
+    this.pending.delete(clientId);
+  }
+
+  delta(frame) {
+    const turn = this.turns.get(frame.run);
+    if (turn?.active) turn.delta(frame.data.text);
+  }
+
+  connectionLost() {
+    for (const turn of this.turns.values()) turn.connectionLost();
+  }
+
+  /** Whether a run is working now, and whether any run has not ended yet
+   * (a queued one, or one whose `run_started` is still on its way). */
+  get activity() {
+    const open = [...this.turns.values()].filter((turn) => !turn.ended);
+    return { running: open.some((turn) => turn.active), unfinished: open.length > 0 };
+  }
+}
+
+function userBubble(text) {
+  const bubble = el("div", "bubble bubble-user");
+  bubble.append(renderMarkdown(text));
+  return bubble;
+}

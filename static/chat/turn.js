@@ -1,0 +1,219 @@
+// The DOM of one run: the agent's quiet "thinking" trail (info, thoughts, tool
+// cards, state changes), its answer bubble, errors and how the run ended.
+// Every stored event gets an element carrying its `data-seq`; live-only deltas
+// fill a draft bubble that the stored answer replaces.
+
+import { el, icon } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
+
+const ENDINGS = {
+  succeeded: "Done",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  interrupted: "Interrupted: the server stopped before the run ended",
+};
+
+export function formatDuration(ms) {
+  if (ms == null) return "";
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+function formatValue(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+export class Turn {
+  /** @param {string} runId @param {(seq: number) => HTMLElement} renderFeedback */
+  constructor(runId, renderFeedback) {
+    this.runId = runId;
+    this.renderFeedback = renderFeedback;
+    this.toolCards = new Map();
+    this.stepCount = 0;
+    this.toolCount = 0;
+    this.userToggled = false;
+    this.draftText = "";
+    this.drawPending = false;
+
+    this.root = el("section", "turn");
+    this.root.dataset.run = runId;
+    this.root.dataset.status = "queued";
+    this.root.setAttribute("aria-label", "Agent");
+    this.meta = el("div", "turn-meta");
+    this.agent = el("span", "turn-agent", "Agent");
+    this.state = el("span", "turn-state", "waiting…");
+    this.meta.append(this.agent, this.state);
+
+    this.trail = el("details", "trail");
+    this.trail.hidden = true;
+    const summary = el("summary", "trail-summary");
+    this.pulse = el("span", "pulse");
+    this.pulse.setAttribute("aria-hidden", "true");
+    this.trailLabel = el("span", "trail-label", "Thinking");
+    summary.append(this.pulse, this.trailLabel);
+    summary.addEventListener("click", () => {
+      this.userToggled = true;
+    });
+    this.steps = el("ol", "trail-steps");
+    this.trail.append(summary, this.steps);
+
+    this.body = el("div", "turn-body");
+    this.footer = el("div", "turn-foot"); // rating of the answer, how the run ended
+    this.root.append(this.meta, this.trail, this.body, this.footer);
+  }
+
+  get active() {
+    return this.root.dataset.status === "running";
+  }
+
+  get ended() {
+    return this.root.dataset.status in ENDINGS;
+  }
+
+  started(event) {
+    this.agent.textContent = event.data.agent ?? "Agent";
+    this.agent.dataset.seq = event.seq;
+    this.root.setAttribute("aria-label", `${this.agent.textContent}'s answer`);
+    this.root.dataset.status = "running";
+    this.state.textContent = "working…";
+    this.trail.hidden = false;
+    this.trail.open = true; // an open kitchen: watch the run as it happens
+    this.updateTrailLabel();
+  }
+
+  addStep(event, className, label, text) {
+    const step = el("li", `step ${className}`);
+    step.dataset.seq = event.seq;
+    step.append(el("span", "step-label", label), el("span", "step-text", text));
+    this.appendStep(step);
+  }
+
+  appendStep(node) {
+    this.steps.append(node);
+    this.stepCount += 1;
+    this.trail.hidden = false;
+    this.updateTrailLabel();
+  }
+
+  thought(event) {
+    // Text streamed before a tool call was the model thinking aloud; the stored
+    // thought now says it, so the draft would show it twice.
+    this.clearDraft();
+    this.addStep(event, "step-thought", "Thought", event.data.text);
+  }
+
+  toolCall(event) {
+    const { call_id: callId, tool, args } = event.data;
+    const card = el("li", "step tool-card");
+    card.dataset.seq = event.seq;
+    card.dataset.state = "running";
+    const head = el("div", "tool-head");
+    head.append(icon("tool"), el("code", "tool-name", tool));
+    const timing = el("span", "tool-timing", "running…");
+    head.append(timing);
+    const argsBlock = el("pre", "tool-args", formatValue(args ?? {}));
+    argsBlock.setAttribute("aria-label", `Arguments of ${tool}`);
+    card.append(head, argsBlock);
+    this.toolCards.set(callId, { card, timing });
+    this.toolCount += 1;
+    this.appendStep(card);
+  }
+
+  toolOutcome(event) {
+    const { call_id: callId, tool, result, error, duration_ms: durationMs } = event.data;
+    const failed = event.type === "tool_error";
+    const entry = this.toolCards.get(callId);
+    if (!entry) {
+      // An outcome without its call is never expected; still show it, on its own.
+      this.addStep(event, "step-tool", tool, formatValue(failed ? error : result));
+      return;
+    }
+    const outcome = el("div", failed ? "tool-outcome tool-error" : "tool-outcome");
+    outcome.dataset.seq = event.seq;
+    outcome.append(
+      el("span", "tool-outcome-label", failed ? "Error" : "Result"),
+      el("pre", "tool-value", formatValue(failed ? error : result)),
+    );
+    entry.card.append(outcome);
+    entry.card.dataset.state = failed ? "failed" : "done";
+    entry.timing.textContent = failed ? "failed" : formatDuration(durationMs);
+  }
+
+  stateDelta(event) {
+    const changes = Object.entries(event.data.changes ?? {}).map(([key, value]) =>
+      value === null ? `forgot ${key}` : `${key} = ${formatValue(value)}`,
+    );
+    this.addStep(event, "step-state", `Memory (${event.data.scope})`, changes.join("; "));
+  }
+
+  delta(text) {
+    this.draftText += text;
+    if (!this.draft) {
+      this.draft = el("div", "bubble bubble-agent is-draft");
+      this.draft.setAttribute("aria-busy", "true"); // read once complete, not per token
+      this.body.append(this.draft);
+    }
+    // Repaint at most once a frame however fast tokens come.
+    if (this.drawPending) return;
+    this.drawPending = true;
+    requestAnimationFrame(() => {
+      this.drawPending = false;
+      this.draft?.replaceChildren(renderMarkdown(this.draftText), el("span", "caret"));
+    });
+  }
+
+  clearDraft() {
+    this.draft?.remove();
+    this.draft = null;
+    this.draftText = "";
+  }
+
+  final(event) {
+    this.clearDraft();
+    const bubble = el("div", "bubble bubble-agent");
+    bubble.dataset.seq = event.seq;
+    bubble.append(renderMarkdown(event.data.text));
+    if (event.data.partial) bubble.append(el("p", "bubble-note", "Cut short by the stop."));
+    this.body.append(bubble);
+    this.footer.prepend(this.renderFeedback(event.seq));
+  }
+
+  error(event) {
+    const notice = el("p", "run-error");
+    notice.dataset.seq = event.seq;
+    notice.setAttribute("role", "alert");
+    notice.append(
+      el("strong", "", "Something went wrong: "),
+      document.createTextNode(event.data.message ?? event.data.code ?? "unknown error"),
+    );
+    this.body.append(notice);
+  }
+
+  finished(event) {
+    this.clearDraft();
+    const { status, duration_ms: durationMs } = event.data;
+    this.root.dataset.status = status;
+    this.state.textContent = ""; // the footer says how it ended
+    const end = el("p", `turn-end turn-end-${status}`);
+    end.dataset.seq = event.seq;
+    end.textContent = [ENDINGS[status] ?? status, formatDuration(durationMs)]
+      .filter(Boolean)
+      .join(" · ");
+    this.footer.append(end);
+    if (!this.userToggled) this.trail.open = false;
+    this.updateTrailLabel();
+  }
+
+  /** Drop a draft left by a dropped connection: its missed tokens cannot be replayed. */
+  connectionLost() {
+    this.clearDraft();
+  }
+
+  updateTrailLabel() {
+    const parts = [this.active ? "Thinking" : "Thought"];
+    if (this.stepCount) parts.push(`${this.stepCount} step${this.stepCount === 1 ? "" : "s"}`);
+    if (this.toolCount) parts.push(`${this.toolCount} tool${this.toolCount === 1 ? "" : "s"}`);
+    this.trailLabel.textContent = parts.join(" · ");
+    this.trail.hidden = !this.active && this.stepCount === 0;
+  }
+}

@@ -1,0 +1,111 @@
+"""A session's review page: the transcript as a timeline, one seq range at a time."""
+
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agents.events import Thought
+from conversations.engine.storage import write_batch
+from conversations.models import ChatSession, Run
+from tests.admin.transcripts import full_transcript, long_transcript
+from tests.factories import new_session
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUERY_BUDGET = 10  # measured: 8 (session, user, permissions, one event range)
+
+
+def page_of(session: ChatSession, after: int | None = None) -> str:
+    url = reverse("admin:conversations_chatsession_change", args=[session.pk])
+    return url if after is None else f"{url}?after={after}"
+
+
+def test_timeline_shows_what_the_agent_did_and_why(viewer_client, alice):
+    session = full_transcript(new_session(alice))
+    html = viewer_client.get(page_of(session)).text
+    failed_run = Run.objects.get(session=session, status="failed")
+    for fragment in [
+        'review-bubble--user">What is 2 + 2?',
+        'review-thought">The user wants a sum; the add tool is exact.',
+        "<code>add</code>",
+        "&quot;a&quot;: 2",  # the call's arguments
+        'class="review-card__result">4</pre>',  # its result, on the same card
+        "12.5 ms",
+        "&quot;last_sum&quot;: 4",  # the state change
+        'review-bubble--agent">',
+        "Rated down by the user: “I wanted the working shown”",
+        'review-card__error">division by zero',
+        "<strong>model_error</strong> the model gave up",
+        "review-event--problem",
+        'review-pill--failed">failed',
+        "1530 ms · 120 in / 30 out tokens",
+        reverse("admin:conversations_run_change", args=[failed_run.pk]),
+    ]:
+        assert fragment in html, fragment
+
+
+def test_ten_thousand_event_session_opens_one_page_under_a_fixed_query_budget(
+    viewer_client, alice
+):
+    session = long_transcript(new_session(alice), 10_000)
+    assert session.last_seq == 10_000
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        first = viewer_client.get(page_of(session))
+        elapsed = time.perf_counter() - started
+    assert first.status_code == 200
+    assert len(queries) <= QUERY_BUDGET, [q["sql"] for q in queries]
+    assert elapsed < 5.0  # rendering all 10,000 events would take far longer
+    assert 'id="seq-200"' in first.text and 'id="seq-201"' not in first.text
+    assert "Events 1\N{EN DASH}200 of 10000" in first.text
+    assert "?after=200" in first.text and "?after=9800" in first.text
+    with CaptureQueriesContext(connection) as queries:
+        last = viewer_client.get(page_of(session, 9_800))
+    assert len(queries) <= QUERY_BUDGET
+    assert 'id="seq-9801"' in last.text and 'id="seq-10000"' in last.text
+    assert 'rel="next"' not in last.text
+    assert "Events 9801\N{EN DASH}10000 of 10000" in last.text
+
+
+@pytest.mark.parametrize("after", ["-5", "junk", "999999"])
+def test_out_of_range_cursor_still_answers(viewer_client, alice, after):
+    session = full_transcript(new_session(alice))
+    assert viewer_client.get(page_of(session) + f"?after={after}").status_code == 200
+
+
+def test_tool_result_on_the_next_page_is_shown_on_its_own_card(viewer_client, alice):
+    session = long_transcript(new_session(alice), 600)
+    # after user_message and run_started: thought, call, result from seq 3 on,
+    # so the call c65 is seq 199 and its result seq 200
+    html = viewer_client.get(page_of(session, 199)).text
+    assert 'id="seq-200"' in html
+    assert "result of c65" in html
+
+
+def test_marking_reviewed_records_reviewer_and_time_and_keeps_the_counter(
+    editor_client, editor, alice
+):
+    session = full_transcript(new_session(alice))
+    write_batch(session.pk, None, [Thought("written after the page was read")])
+    response = editor_client.post(
+        page_of(session), {"reviewed": "on", "review_notes": "tool error expected"}
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.reviewed, session.reviewed_by, session.review_notes) == (
+        True,
+        editor,
+        "tool error expected",
+    )
+    assert session.reviewed_at is not None
+    assert session.last_seq == 15
+    editor_client.post(page_of(session), {"review_notes": "reopened"})
+    session.refresh_from_db()
+    assert (session.reviewed, session.reviewed_by, session.reviewed_at) == (
+        False,
+        None,
+        None,
+    )

@@ -1,0 +1,94 @@
+"""Realistic transcripts for admin tests, written through the engine's own storage
+functions so seqs, runs and `run_finished` events are exactly what production makes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agents.events import (
+    Error,
+    Final,
+    PersistedEvent,
+    RunFinished,
+    RunStarted,
+    StateDelta,
+    Thought,
+    ToolCall,
+    ToolError,
+    ToolResult,
+)
+from conversations.engine.storage import admit_message, finish_run, write_batch
+from conversations.models import AgentState, ChatSession, Event, Feedback
+
+USAGE = {"input_tokens": 120, "output_tokens": 30}
+
+
+def add_turn(
+    session: ChatSession,
+    text: str,
+    steps: Sequence[PersistedEvent] = (),
+    status: str = "succeeded",
+    batch_size: int = 500,
+):
+    """One user message and the agent's work on it, finished with `status`."""
+    admission = admit_message(session.pk, text, None, "reject", 60.0)
+    events = [RunStarted(session.agent), *steps]
+    for start in range(0, len(events), batch_size):
+        write_batch(session.pk, admission.run_id, events[start : start + batch_size])
+    error = "" if status == "succeeded" else f"the run {status}"
+    finish_run(
+        admission.run_id, session.pk, [], RunFinished(status, 1530.0, USAGE), error
+    )
+    return admission.run_id
+
+
+def rate_answer(session: ChatSession, rating: int, comment: str = "") -> Feedback:
+    """The owner's thumbs on the session's latest answer."""
+    answer = Event.objects.filter(session=session, type="final").latest("seq")
+    return Feedback.objects.create(event=answer, rating=rating, comment=comment)
+
+
+def full_transcript(session: ChatSession) -> ChatSession:
+    """Every kind of event a reviewer meets: a good turn with a tool call and state,
+    and a failed turn with a tool error and an error."""
+    add_turn(
+        session,
+        "What is 2 + 2?",
+        [
+            Thought("The user wants a sum; the add tool is exact."),
+            ToolCall("c1", "add", {"a": 2, "b": 2}),
+            ToolResult("c1", "add", 4, 12.5),
+            StateDelta("session", {"last_sum": 4}),
+            Final("2 + 2 is 4."),
+        ],
+    )
+    rate_answer(session, -1, "I wanted the working shown")
+    add_turn(
+        session,
+        "Now divide it by zero",
+        [
+            ToolCall("c1", "divide", {"a": 4, "b": 0}),
+            ToolError("c1", "divide", "division by zero"),
+            Error("model_error", "the model gave up"),
+        ],
+        status="failed",
+    )
+    AgentState.objects.create(
+        scope="session", agent=session.agent, session=session, key="last_sum", value=4
+    )
+    session.refresh_from_db()
+    return session
+
+
+def long_transcript(session: ChatSession, events: int) -> ChatSession:
+    """One run of `events` events in all (thought, call, result, repeated)."""
+    cycle = [
+        lambda i: Thought(f"step {i}: look it up"),
+        lambda i: ToolCall(f"c{i}", "lookup", {"n": i}),
+        lambda i: ToolResult(f"c{i}", "lookup", {"value": i * 2}, 3.2),
+    ]
+    body = events - 3  # user_message, run_started and run_finished
+    steps = [cycle[i % 3](i // 3) for i in range(body - 1)] + [Final("done")]
+    add_turn(session, "Walk the whole table", steps)
+    session.refresh_from_db()
+    return session
