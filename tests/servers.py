@@ -94,3 +94,15 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def screenshot_dir() -> Path:
+    """Where tests save screenshots: `docs/screenshots/` (linked from the README)
+    with UPDATE_SCREENSHOTS=1, else `var/screenshots/`, so an ordinary test run
+    leaves the committed pictures alone."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = PROJECT_DIR / "docs" / "screenshots"
+    else:
+        folder = PROJECT_DIR / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

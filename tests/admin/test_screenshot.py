@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.admin.conftest import staff_with
 from tests.admin.transcripts import full_transcript
 from tests.factories import new_session
-from tests.servers import PROJECT_DIR
+from tests.servers import screenshot_dir
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT = PROJECT_DIR / "docs" / "screenshots" / "admin-timeline.png"
 
 
 def test_staff_logs_in_and_reads_a_timeline_in_a_browser(live_server_process, alice):
@@ -39,7 +38,7 @@ def test_staff_logs_in_and_reads_a_timeline_in_a_browser(live_server_process, al
     session = full_transcript(new_session(alice))
     path = reverse("admin:conversations_chatsession_change", args=[session.pk])
     base = live_server_process.base_url
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    screenshot = screenshot_dir() / "admin-timeline.png"
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
@@ -54,7 +53,7 @@ def test_staff_logs_in_and_reads_a_timeline_in_a_browser(live_server_process, al
             timeline = page.inner_text(".review-timeline")
             assert "What is 2 + 2?" in timeline
             assert "division by zero" in timeline
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000

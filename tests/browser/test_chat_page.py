@@ -4,12 +4,12 @@ users, reloads and stops mid-run, a second tab, hostile text and the layouts."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.chat_page import ChatPage
+from tests.servers import screenshot_dir
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,7 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Long enough between agent steps to reload or stop while a run is working.
 SLOW_STEPS = 1.0
 
@@ -157,5 +156,4 @@ def test_layout_screenshots(start_server, signed_in, alice, name, viewport):
     )
 
     expect(chat.page.get_by_label("Message", exact=True)).to_be_in_viewport()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    chat.page.screenshot(path=SCREENSHOTS / f"{name}.png", animations="disabled")
+    chat.page.screenshot(path=screenshot_dir() / f"{name}.png", animations="disabled")

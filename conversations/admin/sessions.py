@@ -1,23 +1,15 @@
-"""The staff review of past conversations: what did the agent do, and why?
-
-Sessions are listed with their counts computed in the list query (a correlated
-subquery per column, never a query per row), and a session's page shows its
-transcript as a timeline one seq range at a time, so a 10,000-event session opens as
-fast as a short one. History is evidence: runs, events, feedback and agent state are
-read-only here, and only superusers delete sessions or purge a user's data.
-"""
+"""The session list and a session's review page: counts per row, filters, the
+review form, exports and the purge of an owner's data."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -27,11 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from agents.events import PERSISTED_TYPES
+from conversations.admin.timeline import TimelinePage, parse_after
 from conversations.export import session_header, transcript_markdown
 from conversations.models import AgentState, ChatSession, Event, Feedback, Run
 
-TIMELINE_PAGE_SIZE = 200
 PROBLEM_STATUSES = (Run.Status.FAILED, Run.Status.INTERRUPTED, Run.Status.CANCELLED)
 STATUS_COLUMNS = {status: f"runs_{status}" for status in Run.Status.values}
 
@@ -50,101 +41,6 @@ def per_session(rows: QuerySet, aggregate: Any, via: str = "session") -> Coalesc
         .values("value")
     )
     return Coalesce(Subquery(values), 0)
-
-
-def session_url(session_id: Any, seq: int | None = None) -> str:
-    """A session's review page, opened at `seq` when given."""
-    url = reverse("admin:conversations_chatsession_change", args=[session_id])
-    return url if seq is None else f"{url}?after={max(seq - 1, 0)}#seq-{seq}"
-
-
-def pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One row of the timeline; a tool call carries its outcome when on the page."""
-
-    event: Event
-    outcome: Entry | None = None
-
-    @property
-    def payload(self) -> str:
-        """The structured part of the event, pretty-printed for its card."""
-        data = self.event.data
-        match self.event.type:
-            case "tool_call":
-                return pretty(data.get("args"))
-            case "tool_result":
-                return pretty(data.get("result"))
-            case "state_delta":
-                return pretty(data.get("changes"))
-            case _ if self.event.type not in PERSISTED_TYPES:
-                return pretty(data)
-        return ""
-
-    @property
-    def feedback(self) -> Feedback | None:
-        return getattr(self.event, "feedback", None)
-
-
-def build_entries(events: Iterable[Event]) -> list[Entry]:
-    """Fold each tool result or error into the card of its call, when both are on
-    the page; call ids repeat across runs, so they are matched within a run."""
-    entries: list[Entry] = []
-    open_calls: dict[tuple[Any, str], int] = {}
-    for event in events:
-        key = (event.run_id, event.data.get("call_id"))
-        if event.type in {"tool_result", "tool_error"} and key in open_calls:
-            index = open_calls.pop(key)
-            entries[index] = replace(entries[index], outcome=Entry(event))
-            continue
-        if event.type == "tool_call":
-            open_calls[key] = len(entries)
-        entries.append(Entry(event))
-    return entries
-
-
-@dataclass(frozen=True)
-class TimelinePage:
-    """Events `after`+1 … `last` of a session: one indexed range query, whatever
-    the length of the transcript (seqs are gapless, so ranges are exact)."""
-
-    entries: list[Entry]
-    after: int
-    last: int
-    total: int
-
-    @classmethod
-    def load(cls, session: ChatSession, after: int) -> TimelinePage:
-        after = min(max(after, 0), session.last_seq)
-        events = list(
-            Event.objects.for_session(session.pk)
-            .after(after)
-            .select_related("feedback")[:TIMELINE_PAGE_SIZE]
-        )
-        last = events[-1].seq if events else after
-        return cls(build_entries(events), after, last, session.last_seq)
-
-    @property
-    def earlier(self) -> int | None:
-        return max(self.after - TIMELINE_PAGE_SIZE, 0) if self.after > 0 else None
-
-    @property
-    def later(self) -> int | None:
-        return self.last if self.last < self.total else None
-
-    @property
-    def latest(self) -> int:
-        return max(self.total - TIMELINE_PAGE_SIZE, 0)
-
-
-def parse_after(raw: str | None) -> int:
-    try:
-        return int(raw or 0)
-    except ValueError:
-        return 0
 
 
 class RunStatusFilter(admin.SimpleListFilter):
@@ -191,38 +87,6 @@ class FeedbackFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(rated.filter(rating=self.RATINGS[self.value()])))
 
 
-class HistoryAdmin(admin.ModelAdmin):
-    """Read-only pages for the record of what happened.
-
-    Nothing is added, changed or deleted one by one. Delete permission is still
-    granted to superusers because Django asks it of every row a cascade reaches
-    (deleting a user takes their sessions' runs and events); the delete page and
-    action themselves are refused.
-    """
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_view(self, request: HttpRequest, object_id, extra_context=None):
-        raise PermissionDenied
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "show_delete": False}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-
-@admin.register(ChatSession)
 class ChatSessionAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
@@ -421,88 +285,3 @@ class ChatSessionAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/conversations/chatsession/purge_confirmation.html", context
         )
-
-
-@admin.register(Run)
-class RunAdmin(HistoryAdmin):
-    list_display = [
-        "__str__",
-        "session",
-        "status",
-        "message",
-        "started_at",
-        "duration",
-        "tokens",
-        "seqs",
-    ]
-    list_select_related = ["session"]
-    list_filter = ["status", "started_at"]
-    search_fields = ["message", "session__title", "session__owner__username"]
-    readonly_fields = ["in_timeline"]
-
-    @admin.display(description="duration")
-    def duration(self, run: Run) -> str:
-        return "" if run.duration_ms is None else f"{run.duration_ms:.0f} ms"
-
-    @admin.display(description="tokens (in / out)")
-    def tokens(self, run: Run) -> str:
-        return f"{run.input_tokens} / {run.output_tokens}"
-
-    @admin.display(description="seqs")
-    def seqs(self, run: Run) -> str:
-        return f"{run.first_seq or '?'} to {run.last_seq or '?'}"
-
-    @admin.display(description="transcript")
-    def in_timeline(self, run: Run) -> str:
-        url = session_url(run.session_id, run.first_seq)
-        return format_html('<a href="{}">Open this run in the timeline</a>', url)
-
-
-class EventTypeFilter(admin.SimpleListFilter):
-    """The wire contract's types, without scanning the event table for them."""
-
-    title = "type"
-    parameter_name = "type"
-
-    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        return [(t, t) for t in sorted(PERSISTED_TYPES)]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(type=self.value()) if self.value() else queryset
-
-
-@admin.register(Event)
-class EventAdmin(HistoryAdmin):
-    list_display = ["__str__", "session", "seq", "type", "ts"]
-    list_select_related = ["session"]
-    list_filter = [EventTypeFilter, "ts"]
-    show_full_result_count = False  # counting the whole log on every page is waste
-    readonly_fields = ["in_timeline"]
-
-    @admin.display(description="transcript")
-    def in_timeline(self, event: Event) -> str:
-        url = session_url(event.session_id, event.seq)
-        return format_html('<a href="{}">Open in the timeline</a>', url)
-
-
-@admin.register(Feedback)
-class FeedbackAdmin(HistoryAdmin):
-    list_display = ["__str__", "rating", "comment", "answer", "created_at"]
-    list_select_related = ["event__session"]
-    list_filter = ["rating", "created_at"]
-    search_fields = ["comment"]
-    readonly_fields = ["answer"]
-
-    @admin.display(description="answer")
-    def answer(self, feedback: Feedback) -> str:
-        event = feedback.event
-        url = session_url(event.session_id, event.seq)
-        return format_html('<a href="{}">{} #{}</a>', url, event.session, event.seq)
-
-
-@admin.register(AgentState)
-class AgentStateAdmin(HistoryAdmin):
-    list_display = ["key", "scope", "agent", "user", "session", "version", "updated_at"]
-    list_select_related = ["user", "session"]
-    list_filter = ["scope", "agent"]
-    search_fields = ["key", "user__username"]

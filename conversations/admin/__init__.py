@@ -1,0 +1,28 @@
+"""The staff review of past conversations: what did the agent do, and why?
+
+Sessions are listed with their counts computed in the list query (a correlated
+subquery per column, never a query per row), and a session's page shows its
+transcript as a timeline one seq range at a time, so a 10,000-event session opens as
+fast as a short one. History is evidence: runs, events, feedback and agent state are
+read-only here, and only superusers delete sessions or purge a user's data.
+
+This module only registers the admins; `sessions` holds the session list and review
+page, `history` the read-only record, `timeline` the transcript's paging and cards.
+"""
+
+from django.contrib import admin
+
+from conversations.admin.history import (
+    AgentStateAdmin,
+    EventAdmin,
+    FeedbackAdmin,
+    RunAdmin,
+)
+from conversations.admin.sessions import ChatSessionAdmin
+from conversations.models import AgentState, ChatSession, Event, Feedback, Run
+
+admin.site.register(ChatSession, ChatSessionAdmin)
+admin.site.register(Run, RunAdmin)
+admin.site.register(Event, EventAdmin)
+admin.site.register(Feedback, FeedbackAdmin)
+admin.site.register(AgentState, AgentStateAdmin)
