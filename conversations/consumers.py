@@ -25,8 +25,8 @@ from conversations.layer import session_group
 from conversations.limits import (
     MAX_CLIENT_ID_LENGTH,
     MAX_FRAME_BYTES,
-    MAX_TEXT_LENGTH,
     MESSAGES_PER_MINUTE,
+    text_problem,
 )
 from conversations.models import ChatSession
 from conversations.shutdown import open_sockets
@@ -63,10 +63,8 @@ def parse_after(raw: Any) -> int:
 
 def parse_message(content: dict) -> tuple[str, str | None]:
     text = content.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise BadFrame("'text' must be a non-empty string")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise BadFrame(f"'text' is longer than {MAX_TEXT_LENGTH} characters")
+    if problem := text_problem(text, "text"):
+        raise BadFrame(problem)
     client_id = content.get("client_id")
     if client_id is not None and (
         not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH

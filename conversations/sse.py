@@ -24,7 +24,7 @@ from conversations.agent_factory import default_agent
 from conversations.delivery import follow
 from conversations.engine.service import submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
-from conversations.limits import MAX_TEXT_LENGTH
+from conversations.limits import text_problem
 from conversations.models import ChatSession
 from conversations.ws_auth import user_for_token
 
@@ -111,10 +111,8 @@ def parse_chat_body(body: bytes) -> tuple[str, str | None]:
     if not isinstance(payload, dict):
         raise ValueError('The body must be a JSON object: {"message": "..."}.')
     message = payload.get("message")
-    if not isinstance(message, str) or not message.strip():
-        raise ValueError("'message' must be a non-empty string.")
-    if len(message) > MAX_TEXT_LENGTH:
-        raise ValueError(f"'message' is longer than {MAX_TEXT_LENGTH} characters.")
+    if problem := text_problem(message, "message"):
+        raise ValueError(problem)
     session_id = payload.get("session_id")
     if session_id is not None and not isinstance(session_id, str):
         raise ValueError("'session_id' must be a string.")
