@@ -6,6 +6,7 @@ Shared by the REST export endpoint and the admin's export action.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +31,11 @@ def transcript_json(session: ChatSession, envelopes: Iterable[dict]) -> str:
 
 
 def _code(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A JSON value as inline code, fenced so backticks inside cannot end it."""
+    text = json.dumps(value, ensure_ascii=False)
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    padding = " " if "`" in text else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
 
 
 def event_markdown(envelope: dict) -> str | None:
@@ -44,16 +49,16 @@ def event_markdown(envelope: dict) -> str | None:
         case "thought":
             return f"**Thought:** {data['text']}"
         case "tool_call":
-            return f"**Tool call** `{data['tool']}` with `{_code(data['args'])}`"
+            return f"**Tool call** `{data['tool']}` with {_code(data['args'])}"
         case "tool_result":
             return (
-                f"**Tool result** `{data['tool']}` → `{_code(data['result'])}` "
+                f"**Tool result** `{data['tool']}` → {_code(data['result'])} "
                 f"({data['duration_ms']:.1f} ms)"
             )
         case "tool_error":
             return f"**Tool error** `{data['tool']}`: {data['error']}"
         case "state_delta":
-            return f"**State** ({data['scope']}): `{_code(data['changes'])}`"
+            return f"**State** ({data['scope']}): {_code(data['changes'])}"
         case "final":
             suffix = " *(cut short)*" if data.get("partial") else ""
             return f"### Answer{suffix}\n\n{data['text']}"
@@ -69,7 +74,8 @@ def transcript_markdown(session: ChatSession, envelopes: Iterable[dict]) -> str:
     lines = [
         f"# {session.title or 'Untitled session'}",
         "",
-        f"Agent `{header['agent']}` · {header['owner']} · started {header['created_at']}",
+        f"Agent `{header['agent']}` · {header['owner']} · started "
+        f"{session.created_at:%Y-%m-%d %H:%M} UTC",
     ]
     for envelope in envelopes:
         block = event_markdown(envelope)

@@ -1,9 +1,36 @@
 """Filters of the session list: agent, run status, creation time, text search."""
 
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 
 from conversations.models import ChatSession, Event, Run
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, turned into UTC before it reaches the database.
+
+    PostgreSQL refuses some offsets that ISO allows (`-23:48`), and a time at the
+    edge of the calendar may have no UTC equivalent: both are bad input, not a 500.
+    """
+
+    def to_python(self, value: str | None) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Out of range.", code="invalid") from None
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class SessionFilter(filters.FilterSet):
@@ -13,14 +40,11 @@ class SessionFilter(filters.FilterSet):
         method="filter_status",
         help_text="has a run with this status",
     )
-    created_after = filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte"
-    )
-    created_before = filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt"
-    )
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     search = filters.CharFilter(
-        method="filter_search", help_text="title and message text"
+        method="filter_search",
+        help_text="in the title, the user's messages and the agent's answers",
     )
 
     class Meta:
@@ -33,6 +57,8 @@ class SessionFilter(filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         messages = Event.objects.filter(
-            session=OuterRef("pk"), type="user_message", data__text__icontains=value
+            session=OuterRef("pk"),
+            type__in=["user_message", "final"],
+            data__text__icontains=value,
         )
         return queryset.filter(Q(title__icontains=value) | Exists(messages))

@@ -1,12 +1,31 @@
 """Pagination of the session list: cursors, stable while sessions change."""
 
-from rest_framework.pagination import CursorPagination
+from __future__ import annotations
+
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
 
 
 class SessionCursorPagination(CursorPagination):
-    """Newest activity first; the id breaks ties so no session is skipped or repeated."""
+    """Newest activity first; the id orders equal timestamps the same way on every
+    page, which DRF's cursor needs to step past them by offset.
+
+    A session that gets new activity moves to the front, behind a client already
+    paging onwards: the walk neither repeats it nor shifts the others, as offset
+    pages would.
+    """
 
     ordering = ("-last_activity", "-id")
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """A malformed cursor is bad input (400), not a missing page (DRF's 404)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {self.cursor_query_param: ["Invalid cursor."]}
+            ) from None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agents.base import POLICIES
+from agents.events import PERSISTED_TYPES
 from conversations.agent_factory import agent_names
 from conversations.limits import MAX_CLIENT_ID_LENGTH
 from conversations.models import ChatSession, Event, Feedback, Run
@@ -31,6 +33,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SessionCreateSerializer(serializers.ModelSerializer):
+    """A new session: which agent, and optionally a title (else the first message's)."""
+
     agent = serializers.CharField(max_length=64)
 
     class Meta:
@@ -53,19 +57,28 @@ class EventSerializer(serializers.Serializer):
     """The event envelope, exactly as WebSocket and SSE deliver it."""
 
     session = serializers.UUIDField()
-    seq = serializers.IntegerField()
+    seq = serializers.IntegerField(min_value=1)
     run = serializers.UUIDField(allow_null=True)
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=sorted(PERSISTED_TYPES))
     data = serializers.DictField()
-    ts = serializers.CharField()
+    ts = serializers.DateTimeField()
 
     def to_representation(self, instance: Event) -> dict:
         return instance.envelope()
 
 
+class EventPageQuerySerializer(serializers.Serializer):
+    """The transcript page asked for: events with seq > `after`, at most `limit`."""
+
+    after = serializers.IntegerField(min_value=0, max_value=2**62, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+
+
 class EventPageSerializer(serializers.Serializer):
     results = EventSerializer(many=True)
-    next = serializers.URLField(allow_null=True)
+    next = serializers.URLField(
+        allow_null=True, help_text="the following page; null when caught up"
+    )
 
 
 class MessageSerializer(serializers.Serializer):
@@ -82,7 +95,11 @@ class MessageSerializer(serializers.Serializer):
 
 class AcceptedSerializer(serializers.Serializer):
     run = serializers.UUIDField()
-    seq = serializers.IntegerField()
+    seq = serializers.IntegerField(help_text="seq of the stored user_message")
+
+
+class CancelledSerializer(serializers.Serializer):
+    run = serializers.UUIDField(help_text="the run asked to stop")
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -126,13 +143,37 @@ class FeedbackSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
+class RatedAnswerSerializer(FeedbackSerializer):
+    """Feedback with the seq of the answer it rates, for a session's listing."""
+
+    seq = serializers.IntegerField(source="event.seq", read_only=True)
+
+    class Meta(FeedbackSerializer.Meta):
+        fields = ["seq", *FeedbackSerializer.Meta.fields]
+
+
+class RatedAnswersSerializer(serializers.Serializer):
+    results = RatedAnswerSerializer(many=True)
+
+
 class AgentSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     tools = serializers.ListField(child=serializers.CharField())
     capabilities = serializers.ListField(child=serializers.CharField())
-    policy = serializers.CharField()
+    policy = serializers.ChoiceField(choices=POLICIES)
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["json", "md"], default="json")
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="send as `Authorization: Token <token>`")
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.JSONField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        required=False, help_text="field errors of a 400: field name to messages"
+    )

@@ -1,10 +1,10 @@
-"""API routes: the DRF router, the OpenAPI schema and its docs."""
+"""API routes: the DRF router, the token endpoint, the OpenAPI schema and its docs."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from conversations.api.views import AgentViewSet, RunViewSet, SessionViewSet
+from conversations.api.views import AgentViewSet, RunViewSet, SessionViewSet, TokenView
 
 router = DefaultRouter()
 router.register("agents", AgentViewSet, basename="agent")
@@ -12,6 +12,7 @@ router.register("sessions", SessionViewSet, basename="session")
 router.register("runs", RunViewSet, basename="run")
 
 urlpatterns = [
+    path("token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -10,34 +10,50 @@ run outlives the request.
 from __future__ import annotations
 
 from asgiref.sync import async_to_sync
+from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
 from conversations.agent_factory import agent_catalogue
+from conversations.api.errors import PayloadTooLarge
 from conversations.api.filters import SessionFilter
 from conversations.api.pagination import SessionCursorPagination
 from conversations.api.serializers import (
     AcceptedSerializer,
     AgentSerializer,
+    CancelledSerializer,
     ErrorSerializer,
+    EventPageQuerySerializer,
     EventPageSerializer,
+    ExportQuerySerializer,
     FeedbackSerializer,
     MessageSerializer,
+    RatedAnswerSerializer,
+    RatedAnswersSerializer,
     RunSerializer,
     SessionCreateSerializer,
     SessionSerializer,
     SessionUpdateSerializer,
+    TokenSerializer,
 )
 from conversations.engine.service import cancel_active_run, submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
@@ -45,41 +61,62 @@ from conversations.export import transcript_json, transcript_markdown
 from conversations.limits import MAX_TEXT_LENGTH
 from conversations.models import ChatSession, Event, Feedback, Run
 
-UUID_PATTERN = "[0-9a-fA-F-]{36}"
-EVENTS_PAGE_MAX = 500
+ERRORS = {
+    400: "Bad input: `detail` says what, `errors` lists it by field.",
+    401: "No valid token or signed-in session.",
+    403: "CSRF check failed (signed-in session without the CSRF token).",
+    404: "No such session, event or run, or it is not yours.",
+    409: "Conflicts with the session's run: one is active, or none is.",
+    413: "The message text is too long.",
+    415: "The body is not `application/json`.",
+    429: "Too many messages: wait for the time in `Retry-After`.",
+}
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorSerializer) for code in codes}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=ERRORS[code])
+        for code in codes
+    }
 
 
-def query_int(
-    request: Request, name: str, default: int, minimum: int, maximum: int
-) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
-        raise ValidationError(
-            {name: [f"Must be an integer from {minimum} to {maximum}."]}
-        )
-    return int(raw)
+SEQ_PARAMETER = OpenApiParameter(
+    "seq", int, OpenApiParameter.PATH, description="seq of the `final` event"
+)
+
+
+def query(serializer_class: type[Serializer], request: Request) -> dict:
+    """Validated query parameters (a 400 naming the bad one otherwise)."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class AgentViewSet(viewsets.ViewSet):
     """The agents this server can run."""
 
-    @extend_schema(responses=AgentSerializer(many=True))
+    @extend_schema(responses={200: AgentSerializer(many=True), **error_responses(401)})
     def list(self, request: Request) -> Response:
         return Response(AgentSerializer(agent_catalogue(), many=True).data)
 
 
-@extend_schema(responses={**error_responses(401, 404)})
+@extend_schema_view(
+    list=extend_schema(
+        description="Own sessions, newest activity first, cursor-paginated.",
+        responses={200: SessionSerializer(many=True), **error_responses(400, 401)},
+    ),
+    retrieve=extend_schema(
+        description="One session with its event count, last activity, active run.",
+        responses={200: SessionSerializer, **error_responses(401, 404)},
+    ),
+    destroy=extend_schema(
+        description="Delete the session with all its events and runs.",
+        responses={204: None, **error_responses(401, 404)},
+    ),
+)
 class SessionViewSet(
     mixins.ListModelMixin,
-    mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -89,79 +126,59 @@ class SessionViewSet(
     pagination_class = SessionCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = SessionFilter
-    lookup_value_regex = UUID_PATTERN
-    http_method_names = ["get", "post", "patch", "put", "delete"]
+    throttle_scope = "messages"  # throttled only where the action says so
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return ChatSession.objects.none()
-        active = Run.objects.filter(session=OuterRef("pk"), status=Run.Status.RUNNING)
+        active = Run.objects.active().filter(session=OuterRef("pk"))
         return ChatSession.objects.owned_by(self.request.user).annotate(
             active_run=Subquery(active.values("id")[:1])
         )
 
-    def get_serializer_class(self):
-        match self.action:
-            case "create":
-                return SessionCreateSerializer
-            case "partial_update" | "update":
-                return SessionUpdateSerializer
-        return SessionSerializer
-
-    def get_throttles(self):
-        if self.action == "messages":
-            self.throttle_scope = "messages"
-            return [ScopedRateThrottle()]
-        return super().get_throttles()
+    def session_data(self, session: ChatSession) -> dict:
+        """The session as listed, read back with its annotations."""
+        return SessionSerializer(self.get_queryset().get(pk=session.pk)).data
 
     @extend_schema(
         request=SessionCreateSerializer,
-        responses={201: SessionSerializer, **error_responses(400, 401)},
+        responses={201: SessionSerializer, **error_responses(400, 401, 415)},
     )
-    def create(self, request: Request, *args, **kwargs) -> Response:
+    def create(self, request: Request) -> Response:
         serializer = SessionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session = serializer.save(owner=request.user)
-        created = self.get_queryset().get(pk=session.pk)
-        return Response(SessionSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(self.session_data(session), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=SessionUpdateSerializer,
-        responses={200: SessionSerializer, **error_responses(400, 401, 404)},
+        responses={200: SessionSerializer, **error_responses(400, 401, 404, 415)},
     )
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Rename the session (the title is the only thing a client may change)."""
         session = self.get_object()
         serializer = SessionUpdateSerializer(session, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         serializer.save()
-        return Response(SessionSerializer(self.get_object()).data)
-
-    @extend_schema(exclude=True)
-    def update(self, request: Request, *args, **kwargs) -> Response:
-        return self.partial_update(request, *args, **kwargs)
+        return Response(self.session_data(session))
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "after", int, description="return events with seq > after"
-            ),
-            OpenApiParameter(
-                "limit", int, description=f"at most this many (1-{EVENTS_PAGE_MAX})"
-            ),
-        ],
+        parameters=[EventPageQuerySerializer],
         responses={200: EventPageSerializer, **error_responses(400, 401, 404)},
     )
     @action(detail=True, methods=["get"])
-    def events(self, request: Request, pk: str | None = None) -> Response:
-        """A page of the transcript in seq order, after a seq cursor."""
+    def events(self, request: Request, pk: str) -> Response:
+        """A page of the transcript in seq order, after a seq cursor.
+
+        The cursor is the seq itself, so pages never shift while a run appends.
+        """
         session = self.get_object()
-        after = query_int(request, "after", 0, 0, 2**62)
-        limit = query_int(request, "limit", 100, 1, EVENTS_PAGE_MAX)
+        page = query(EventPageQuerySerializer, request)
+        after, limit = page["after"], page["limit"]
         rows = list(Event.objects.for_session(session.id).after(after)[: limit + 1])
-        more = len(rows) > limit
-        rows = rows[:limit]
         next_url = None
-        if more:
+        if len(rows) > limit:
+            rows = rows[:limit]
             next_url = request.build_absolute_uri(
                 f"{request.path}?after={rows[-1].seq}&limit={limit}"
             )
@@ -171,21 +188,25 @@ class SessionViewSet(
         request=MessageSerializer,
         responses={
             202: AcceptedSerializer,
-            **error_responses(400, 401, 404, 409, 413, 429),
+            **error_responses(400, 401, 404, 409, 413, 415, 429),
         },
     )
-    @action(detail=True, methods=["post"])
-    def messages(self, request: Request, pk: str | None = None) -> Response:
-        """Send a message: the run starts (or queues) and streams to every watcher."""
+    @action(
+        detail=True,
+        methods=["post"],
+        throttle_classes=[ScopedRateThrottle],
+    )
+    def messages(self, request: Request, pk: str) -> Response:
+        """Send a message: the run starts (or queues) and streams to every watcher.
+
+        A repeated `client_id` starts nothing and answers with the original run.
+        """
         session = self.get_object()
         serializer = MessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         text = serializer.validated_data["text"]
         if len(text) > MAX_TEXT_LENGTH:
-            return Response(
-                {"detail": f"'text' is longer than {MAX_TEXT_LENGTH} characters."},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+            raise PayloadTooLarge(f"text is longer than {MAX_TEXT_LENGTH} characters.")
         try:
             admission = async_to_sync(submit_message)(
                 session.id,
@@ -199,18 +220,18 @@ class SessionViewSet(
                 status=status.HTTP_409_CONFLICT,
             )
         except SessionGone:
-            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+            raise Http404 from None
         return Response(
-            {"run": str(admission.run_id), "seq": admission.seq},
+            AcceptedSerializer({"run": admission.run_id, "seq": admission.seq}).data,
             status=status.HTTP_202_ACCEPTED,
         )
 
     @extend_schema(
         request=None,
-        responses={202: AcceptedSerializer, **error_responses(401, 404, 409)},
+        responses={202: CancelledSerializer, **error_responses(401, 404, 409)},
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str | None = None) -> Response:
+    def cancel(self, request: Request, pk: str) -> Response:
         """Cancel the active run; it ends `cancelled`, keeping any partial answer."""
         session = self.get_object()
         run_id = async_to_sync(cancel_active_run)(session.id)
@@ -218,10 +239,12 @@ class SessionViewSet(
             return Response(
                 {"detail": "No run is active."}, status=status.HTTP_409_CONFLICT
             )
-        return Response({"run": str(run_id)}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            CancelledSerializer({"run": run_id}).data, status=status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["json", "md"])],
+        parameters=[ExportQuerySerializer],
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/markdown"): OpenApiTypes.STR,
@@ -229,12 +252,10 @@ class SessionViewSet(
         },
     )
     @action(detail=True, methods=["get"])
-    def export(self, request: Request, pk: str | None = None) -> HttpResponse:
-        """The whole transcript as a download, JSON or Markdown."""
+    def export(self, request: Request, pk: str) -> HttpResponse:
+        """The whole transcript as a download: JSON for machines, Markdown to read."""
         session = self.get_object()
-        kind = request.query_params.get("format", "json")
-        if kind not in {"json", "md"}:
-            raise ValidationError({"format": ["Must be 'json' or 'md'."]})
+        kind = query(ExportQuerySerializer, request)["format"]
         envelopes = (
             e.envelope() for e in Event.objects.for_session(session.id).order_by("seq")
         )
@@ -251,46 +272,89 @@ class SessionViewSet(
         )
         return response
 
+    @extend_schema(responses={200: RatedAnswersSerializer, **error_responses(401, 404)})
+    @action(detail=True, methods=["get"], url_path="feedback", url_name="feedback-list")
+    def rated_answers(self, request: Request, pk: str) -> Response:
+        """Every rating the owner gave in this session, so a page can show them."""
+        session = self.get_object()
+        ratings = Feedback.objects.filter(event__session=session).select_related(
+            "event"
+        )
+        return Response(
+            {
+                "results": RatedAnswerSerializer(
+                    ratings.order_by("event__seq"), many=True
+                ).data
+            }
+        )
+
     @extend_schema(
+        methods=["PUT"],
+        parameters=[SEQ_PARAMETER],
         request=FeedbackSerializer,
-        responses={
-            200: FeedbackSerializer,
-            204: None,
-            **error_responses(400, 401, 404),
-        },
+        responses={200: FeedbackSerializer, **error_responses(400, 401, 404, 415)},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        parameters=[SEQ_PARAMETER],
+        request=None,
+        responses={204: None, **error_responses(400, 401, 404)},
     )
     @action(
         detail=True,
         methods=["put", "delete"],
-        url_path=r"events/(?P<seq>[0-9]+)/feedback",
+        url_path=r"events/(?P<seq>[^/.]+)/feedback",
         url_name="feedback",
     )
-    def feedback(
-        self, request: Request, pk: str | None = None, seq: str = ""
-    ) -> Response:
+    def feedback(self, request: Request, pk: str, seq: str) -> Response:
         """The owner's thumbs up or down on an answer; DELETE takes it back."""
         session = self.get_object()
+        if not seq.isascii() or not seq.isdigit():
+            raise Http404
         event = get_object_or_404(Event, session=session, seq=int(seq))
         if event.type != "final":
             raise ValidationError({"seq": ["Feedback is for answers (final events)."]})
         if request.method == "DELETE":
             Feedback.objects.filter(event=event).delete()
             return Response(status=status.HTTP_204_NO_CONTENT)
-        existing = Feedback.objects.filter(event=event).first()
-        serializer = FeedbackSerializer(existing, data=request.data)
-        serializer.is_valid(raise_exception=True)
-        serializer.save(event=event, updated_at=timezone.now())
+        with transaction.atomic():
+            existing = Feedback.objects.select_for_update().filter(event=event).first()
+            serializer = FeedbackSerializer(existing, data=request.data)
+            serializer.is_valid(raise_exception=True)
+            serializer.save(event=event, updated_at=timezone.now())
         return Response(serializer.data)
 
 
-@extend_schema(responses={200: RunSerializer, **error_responses(401, 404)})
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: RunSerializer, **error_responses(401, 404)})
+)
 class RunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A run's status, timings, error and event range."""
 
     serializer_class = RunSerializer
-    lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Run.objects.none()
         return Run.objects.filter(session__owner=self.request.user)
+
+
+class TokenView(APIView):
+    """The signed-in user's API token, for scripts: GET shows it (creating it the
+    first time), POST replaces it, so a leaked token stops working at once."""
+
+    @extend_schema(responses={200: TokenSerializer, **error_responses(401)})
+    def get(self, request: Request) -> Response:
+        token, _ = Token.objects.get_or_create(user=request.user)
+        return Response(TokenSerializer({"token": token.key}).data)
+
+    @extend_schema(
+        request=None, responses={201: TokenSerializer, **error_responses(401, 403)}
+    )
+    def post(self, request: Request) -> Response:
+        with transaction.atomic():
+            Token.objects.filter(user=request.user).delete()
+            token = Token.objects.create(user=request.user)
+        return Response(
+            TokenSerializer({"token": token.key}).data, status=status.HTTP_201_CREATED
+        )

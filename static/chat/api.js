@@ -61,6 +61,12 @@ export function rateAnswer(id, seq, rating, comment = "") {
 export const unrateAnswer = (id, seq) =>
   request("DELETE", `${session(id)}events/${seq}/feedback/`);
 
+/** The owner's ratings in a session, by answer seq: {seq: {rating, comment}}. */
+export async function ratedAnswers(id) {
+  const { results } = await request("GET", `${session(id)}feedback/`);
+  return new Map(results.map((rated) => [rated.seq, rated]));
+}
+
 /** Every stored event after `after`, page by page, in seq order. */
 export async function* transcriptPages(id, after = 0) {
   let url = `${session(id)}events/?after=${after}&limit=500`;

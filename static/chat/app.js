@@ -129,8 +129,10 @@ async function openSession(id) {
   state.session = session;
   showSessionHeader();
   composer.setPolicy(state.agents.get(session.agent)?.policy);
+  const ratings = await api.ratedAnswers(id).catch(() => new Map());
+  if (opening !== state.opening) return;
   const transcript = new Transcript($("transcript"), {
-    renderFeedback: (seq) => feedbackControls(session.id, seq, announce),
+    renderFeedback: (seq) => feedbackControls(session.id, seq, announce, ratings.get(seq)),
     onGap: askResume,
     onChange: transcriptChanged,
   });

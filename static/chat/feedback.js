@@ -9,8 +9,11 @@ const CHOICES = [
   { rating: -1, name: "thumb-down", label: "Bad answer" },
 ];
 
-/** Feedback controls for the answer stored at `seq` in session `sessionId`. */
-export function feedbackControls(sessionId, seq, announce) {
+/**
+ * Feedback controls for the answer stored at `seq` in session `sessionId`,
+ * showing `given` (the rating stored earlier, if any).
+ */
+export function feedbackControls(sessionId, seq, announce, given = null) {
   const box = el("div", "feedback");
   const buttons = CHOICES.map(({ rating, name, label }) => {
     const button = el("button", "icon-button feedback-button");
@@ -74,5 +77,10 @@ export function feedbackControls(sessionId, seq, announce) {
       announce(`Could not save the comment: ${error.message}`);
     }
   });
+  if (given) {
+    input.value = given.comment || "";
+    show(given.rating);
+    form.hidden = true; // a rating from before: no comment box until asked for
+  }
   return box;
 }

@@ -113,6 +113,31 @@ def test_second_tab_follows_the_session_live(start_server, signed_in, alice):
     assert second.rendered_seqs() == first.rendered_seqs() == first.stored_seqs()
 
 
+def test_a_rating_is_stored_and_shown_again_after_a_reload(
+    start_server, signed_in, alice
+):
+    server = start_server()
+    chat = ChatPage(signed_in(server, alice).new_page(), server.base_url).open()
+    chat.send("add 2 and 2")
+    chat.wait_for_runs_ended(1)
+    thumb_up = chat.page.get_by_role("button", name="Good answer")
+    thumb_up.click()
+    expect(thumb_up).to_have_attribute("aria-pressed", "true")
+    chat.page.get_by_label("Comment on this answer").fill("clear")
+    chat.page.get_by_role("button", name="Save").click()
+    expect(chat.page.locator("#notice")).to_have_text("Comment saved.")
+
+    chat.page.reload()
+    chat.wait_for_runs_ended(1)
+    expect(chat.page.get_by_role("button", name="Good answer")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(chat.page.get_by_role("button", name="Bad answer")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(chat.page.get_by_label("Comment on this answer")).to_have_value("clear")
+
+
 def test_markup_in_a_message_is_shown_as_text(start_server, signed_in, alice):
     server = start_server()
     chat = ChatPage(signed_in(server, alice).new_page(), server.base_url).open()
