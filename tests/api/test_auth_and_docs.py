@@ -85,6 +85,7 @@ def test_schema_describes_every_endpoint_of_the_contract():
         "/api/sessions/{id}/",
         "/api/sessions/{id}/events/",
         "/api/sessions/{id}/events/{seq}/feedback/",
+        "/api/sessions/{id}/feedback/",
         "/api/sessions/{id}/messages/",
         "/api/sessions/{id}/cancel/",
         "/api/sessions/{id}/export/",
