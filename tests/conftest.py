@@ -29,6 +29,12 @@ def _reachable(url: str) -> bool:
         return False
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run tests that restart PostgreSQL or stop Redis last: connections the
+    process keeps for later tests would otherwise meet a server that went away."""
+    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if os.environ.get("REQUIRE_SERVICES") != "1":
         return

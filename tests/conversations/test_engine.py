@@ -110,7 +110,9 @@ async def test_enqueue_policy_runs_queued_messages_in_order(alice):
         )
     envelopes = await stored(session.id)
     finals = [e["data"]["text"] for e in envelopes if e["type"] == "final"]
-    assert [("2" in finals[0]), ("4" in finals[1]), ("6" in finals[2])] == [True] * 3
+    assert [("2" in finals[0]), ("4" in finals[1]), ("6" in finals[2])] == [True] * 3, (
+        envelopes
+    )
     started = [e["run"] for e in envelopes if e["type"] == "run_started"]
     assert started == [str(a.run_id) for a in admissions]
 

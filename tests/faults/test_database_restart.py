@@ -15,6 +15,7 @@ from tests.servers import ServerProcess
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.services,
+    pytest.mark.disruptive,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -107,6 +107,7 @@ async def follow_with_reconnects(
                 delay = min(delay * 2, 2.0)
 
 
+@pytest.mark.disruptive
 async def test_redis_down_for_ten_seconds_mid_run_loses_nothing(
     server_env, redis_url, alice, alice_token
 ):

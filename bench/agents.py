@@ -1,0 +1,65 @@
+"""Agents the benchmark loads into the server with AGENT_PLUGINS=bench.agents.register.
+
+The shipped agents answer with a handful of events; measuring the store-and-stream
+path needs runs whose size and pace the benchmark chooses, so these agents read
+their parameters from the user message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+from agents.base import BaseAgent
+from agents.context import Invocation
+from agents.events import Event, Final, Info
+from agents.registry import AgentRegistry
+
+FLOOD = "bench-flood"
+PACED = "bench-paced"
+# Upper bounds, so that a typo in a message cannot start an endless run.
+MAX_EVENTS = 1_000_000
+MAX_SECONDS = 120.0
+
+
+def _numbers(message: str, defaults: tuple[float, ...]) -> list[float]:
+    """The numbers in `message`, falling back to `defaults` for missing ones."""
+    found = [
+        float(word) for word in message.split() if word.replace(".", "", 1).isdigit()
+    ]
+    return [*found, *defaults[len(found) :]]
+
+
+class FloodAgent(BaseAgent):
+    """Emits N info events as fast as it can (message: "N"): the firehose whose
+    throughput is the store-and-stream path's throughput."""
+
+    async def _run_steps(self, inv: Invocation) -> AsyncIterator[Event]:
+        (count,) = _numbers(inv.message, (1000,))
+        for n in range(min(int(count), MAX_EVENTS)):
+            yield Info(f"event {n}")
+        yield Final("flooded")
+
+
+class PacedAgent(BaseAgent):
+    """Emits info events at a steady rate (message: "RATE SECONDS"), so latency is
+    measured at a known load rather than at saturation."""
+
+    async def _run_steps(self, inv: Invocation) -> AsyncIterator[Event]:
+        rate, seconds = _numbers(inv.message, (500, 2))
+        total = int(rate * min(seconds, MAX_SECONDS))
+        start = time.monotonic()
+        for n in range(min(total, MAX_EVENTS)):
+            # Deadline-based pacing: sleep errors do not accumulate into drift.
+            delay = start + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            yield Info(f"event {n}")
+        yield Final("paced")
+
+
+def register(registry: AgentRegistry) -> None:
+    """The AGENT_PLUGINS hook: adds `bench-flood` and `bench-paced`."""
+    registry.register_class(FloodAgent, name=FLOOD, description="benchmark firehose")
+    registry.register_class(PacedAgent, name=PACED, description="benchmark pacer")
