@@ -135,6 +135,8 @@ def database_from_env() -> dict:
 
 
 DATABASES = {"default": database_from_env()}
+# Threads (each with its own connection) that run the engine's database work.
+DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "16"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

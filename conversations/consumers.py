@@ -21,7 +21,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor, last_seq
 from conversations.engine.service import cancel_active_run, submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
-from conversations.layer import session_group
+from conversations.layer import session_group, wire_frame
 from conversations.limits import (
     MAX_CLIENT_ID_LENGTH,
     MAX_FRAME_BYTES,
@@ -192,6 +192,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 "run": str(admission.run_id),
             }
         )
+        if admission.envelope is not None:
+            # The sender sees its message at once, not after a layer round trip;
+            # the copy the layer brings later is dropped by the cursor.
+            await self.send_frames([wire_frame(admission.envelope)])
 
     def _within_rate_limit(self) -> bool:
         now = time.monotonic()
@@ -204,8 +208,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def _resume(self, after: int) -> None:
         async with self.sending:
-            for frame in await self.cursor.replay(after):
-                await self.send_json(frame)
+            await self._send_text(await self.cursor.replay(after))
 
     async def _cancel(self) -> None:
         if await cancel_active_run(self.session.id) is None:
@@ -216,15 +219,21 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def session_events(self, message: dict) -> None:
         """Layer news (`session.events`): send on, in order, each event once."""
-        async with self.sending:
-            for frame in await self.cursor.accept(message["frames"]):
-                await self.send_json(frame)
+        await self.send_frames(message["frames"])
         if self.tail_check is not None:
             self.tail_check.cancel()
         self.tail_check = asyncio.create_task(self._check_tail())
 
+    async def send_frames(self, frames: list[dict]) -> None:
+        """Send wire frames through the cursor: in order, once, gaps refilled."""
+        async with self.sending:
+            await self._send_text(await self.cursor.accept(frames))
+
+    async def _send_text(self, frames: list[dict]) -> None:
+        for frame in frames:
+            await self.send(text_data=frame["json"])  # encoded once, at publish
+
     async def _check_tail(self) -> None:
         await asyncio.sleep(TAIL_CHECK_DELAY)
         async with self.sending:
-            for frame in await self.cursor.catch_up():
-                await self.send_json(frame)
+            await self._send_text(await self.cursor.catch_up())

@@ -15,7 +15,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from conversations.engine.storage import in_db_thread
-from conversations.layer import session_group
+from conversations.layer import session_group, wire_frame
 from conversations.models import ChatSession, Event
 
 PAGE = 500
@@ -26,11 +26,11 @@ TAIL_CHECK_DELAY = 1.0
 def stored_after(
     session_id: Any, after: int, up_to: int | None, limit: int
 ) -> list[dict]:
-    """Envelopes of stored events with `after < seq <= up_to`, oldest first."""
+    """Wire frames of stored events with `after < seq <= up_to`, oldest first."""
     events = Event.objects.for_session(session_id).after(after)
     if up_to is not None:
         events = events.up_to(up_to)
-    return [event.envelope() for event in events[:limit]]
+    return [wire_frame(event.envelope()) for event in events[:limit]]
 
 
 def last_seq(session_id: Any) -> int:

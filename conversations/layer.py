@@ -4,10 +4,15 @@ The layer carries news between processes, never truth: a receiver that misses a
 message (channels-redis drops past capacity) notices the gap in `seq` and reads the
 database. Events are published in batches, one layer message per stored batch, so
 a fast run costs one layer round trip per batch rather than one per event.
+
+Each event is encoded to JSON once, here, and travels as a `wire frame`: its seq,
+run and type (what receivers route on) beside the ready-to-send text, so a session
+watched by a hundred sockets is not encoded a hundred times.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -29,13 +34,23 @@ def run_control_group(run_id: Any) -> str:
     return f"run.{run_id}"
 
 
+def wire_frame(frame: dict) -> dict:
+    """An envelope (or a live-only delta, without seq) with its JSON text."""
+    return {
+        "seq": frame.get("seq"),
+        "run": frame.get("run"),
+        "type": frame["type"],
+        "json": json.dumps(frame, separators=(",", ":")),
+    }
+
+
 def events_message(frames: list[dict]) -> dict:
     """Stored envelopes (with seq) and live-only deltas, in the order they happened."""
-    return {"type": EVENTS, "frames": frames}
+    return {"type": EVENTS, "frames": [wire_frame(frame) for frame in frames]}
 
 
 async def publish_frames(session_id: Any, frames: list[dict]) -> None:
-    """Send frames to every watcher of the session.
+    """Send envelopes and deltas to every watcher of the session, as wire frames.
 
     A failure (Redis down) is logged, not raised: the events are stored already,
     and watchers converge on the database when news flows again.

@@ -30,12 +30,10 @@ from conversations.ws_auth import user_for_token
 
 
 def sse_frame(frame: dict) -> str:
-    """One event in SSE framing; stored events carry their seq as the event id."""
-    lines = []
-    if "seq" in frame:
-        lines.append(f"id: {frame['seq']}")
+    """A wire frame in SSE framing; stored events carry their seq as the event id."""
+    lines = [] if frame["seq"] is None else [f"id: {frame['seq']}"]
     lines.append(f"event: {frame['type']}")
-    lines.append(f"data: {json.dumps(frame, separators=(',', ':'))}")
+    lines.append(f"data: {frame['json']}")
     return "\n".join(lines) + "\n\n"
 
 

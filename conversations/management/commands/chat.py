@@ -99,6 +99,6 @@ class Command(BaseCommand):
         async for frame in follow(session.id, admission.seq - 1, admission.run_id):
             if frame is None or frame["type"] == "delta":
                 continue
-            line = json.dumps(frame) if as_json else describe(frame)
+            line = frame["json"] if as_json else describe(json.loads(frame["json"]))
             await sync_to_async(self.stdout.write)(line)
         await wait_for_run(admission.run_id)

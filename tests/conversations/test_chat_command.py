@@ -1,0 +1,52 @@
+"""`manage.py chat`: the article's THOUGHT:/RESULT:/FINAL: lines in a terminal."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from conversations.models import ChatSession
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def chat(*args: str) -> tuple[list[str], str]:
+    out, err = StringIO(), StringIO()
+    call_command("chat", *args, stdout=out, stderr=err)
+    return out.getvalue().splitlines(), err.getvalue()
+
+
+def test_math_agent_prints_each_step_and_the_answer():
+    lines, _ = chat("--agent", "math", "add 2 and 2")
+    labels = [line.split(":")[0] for line in lines]
+    assert labels[:2] == ["USER", "INFO"]
+    assert {"THOUGHT", "CALL", "RESULT", "FINAL", "DONE"} <= set(labels)
+    assert "add" in next(line for line in lines if line.startswith("CALL:"))
+    assert "4" in next(line for line in lines if line.startswith("FINAL:"))
+    assert lines[-1].startswith("DONE: succeeded")
+
+
+def test_geo_agent_answers_the_capital_of_france_and_continues_a_session():
+    lines, err = chat("--agent", "geo", "What is the capital of France?")
+    assert "Paris" in next(line for line in lines if line.startswith("FINAL:"))
+    session_id = err.split()[1]
+    lines, _ = chat("--session", session_id, "And what is its population?")
+    answer = next(line for line in lines if line.startswith("FINAL:"))
+    assert "Paris" in answer or "France" in answer
+    assert ChatSession.objects.count() == 1
+
+
+def test_json_flag_prints_envelopes():
+    lines, _ = chat("--agent", "calculator", "--json", "add 1 and 1")
+    envelopes = [json.loads(line) for line in lines]
+    assert [e["seq"] for e in envelopes] == list(range(1, len(envelopes) + 1))
+    assert envelopes[-1]["type"] == "run_finished"
+
+
+@pytest.mark.parametrize(
+    "args", [["--agent", "nobody", "hi"], ["--session", "not-a-uuid", "hi"]], ids=str
+)
+def test_unknown_agent_or_session_is_a_clear_error(args):
+    with pytest.raises(CommandError):
+        chat(*args)
