@@ -140,7 +140,17 @@ DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "16"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# Which channels-redis layer: "pubsub" (one PUBLISH per message) or "core" (per-
+# channel lists with a capacity). See docs/benchmarks.md for why pubsub is default.
+REDIS_LAYER = os.environ.get("REDIS_LAYER", "pubsub")
+if REDIS_URL and REDIS_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -30,7 +30,7 @@ def session_group(session_id: Any) -> str:
 
 
 def run_control_group(run_id: Any) -> str:
-    """The process driving a run listens here for cancel requests."""
+    """The control channel of the process driving a run is in this group."""
     return f"run.{run_id}"
 
 
@@ -68,4 +68,6 @@ async def publish_frames(session_id: Any, frames: list[dict]) -> None:
 async def publish_cancel(run_id: Any) -> None:
     """Ask whichever process drives `run_id` to cancel it."""
     layer = get_channel_layer()
-    await layer.group_send(run_control_group(run_id), {"type": CANCEL})
+    await layer.group_send(
+        run_control_group(run_id), {"type": CANCEL, "run": str(run_id)}
+    )

@@ -30,9 +30,15 @@ def _reachable(url: str) -> bool:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run tests that restart PostgreSQL or stop Redis last: connections the
-    process keeps for later tests would otherwise meet a server that went away."""
-    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+    """Run tests that restart PostgreSQL or stop Redis last (`order` among
+    themselves): connections the process keeps for later tests would otherwise
+    meet a server that went away."""
+
+    def rank(item: pytest.Item) -> int:
+        marker = item.get_closest_marker("disruptive")
+        return 0 if marker is None else marker.kwargs.get("order", 1)
+
+    items.sort(key=rank)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,17 +68,19 @@ class RunDriver:
 
     async def drive(self) -> None:
         active_runs[str(self.spec.run_id)] = self
-        watchers = [
-            asyncio.create_task(self._beat()),
-            asyncio.create_task(self._listen_for_cancel()),
-        ]
+        beat = asyncio.create_task(self._beat())
+        group = run_control_group(self.spec.run_id)
+        channel = await control_channel()
+        await _quietly(get_channel_layer().group_add, group, channel)
         try:
             status, error = await self._consume_agent()
             await self._finish(status, error)
         finally:
-            for task in watchers:
-                task.cancel()
+            beat.cancel()
             active_runs.pop(str(self.spec.run_id), None)
+            await asyncio.shield(
+                _quietly(get_channel_layer().group_discard, group, channel)
+            )
 
     async def _consume_agent(self) -> tuple[str, str]:
         self._consumer = asyncio.create_task(self._pump())
@@ -156,15 +159,42 @@ class RunDriver:
                     "heartbeat of run %s failed", self.spec.run_id, exc_info=True
                 )
 
-    async def _listen_for_cancel(self) -> None:
-        layer = get_channel_layer()
-        channel = await layer.new_channel()
-        group = run_control_group(self.spec.run_id)
-        await layer.group_add(group, channel)
+
+async def _quietly(operation, *args: Any) -> None:
+    """A layer operation whose failure (Redis down) only costs cancel latency: the
+    heartbeat still reads cancel requests from the database."""
+    try:
+        await operation(*args)
+    except Exception:
+        logger.warning("channel layer unavailable for run control", exc_info=True)
+
+
+# One control channel per event loop (a process, or a test), not one per run: a
+# listener per run cost every run a blocking layer receive.
+_control_channels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def control_channel() -> str:
+    """This process's channel for cancel requests, started on first use."""
+    loop = asyncio.get_running_loop()
+    known = _control_channels.get(loop)
+    if known is not None and not known[1].done():
+        return known[0]
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    listener = loop.create_task(_listen_for_cancels(layer, channel), name="run-control")
+    _control_channels[loop] = (channel, listener)
+    return channel
+
+
+async def _listen_for_cancels(layer, channel: str) -> None:
+    while True:
         try:
-            while True:
-                message = await layer.receive(channel)
-                if message.get("type") == CANCEL:
-                    self.cancel()
-        finally:
-            await asyncio.shield(layer.group_discard(group, channel))
+            message = await layer.receive(channel)
+        except Exception:
+            logger.warning("run control channel failed; retrying", exc_info=True)
+            await asyncio.sleep(1)
+            continue
+        driver = active_runs.get(str(message.get("run")))
+        if message.get("type") == CANCEL and driver is not None:
+            driver.cancel()

@@ -15,7 +15,7 @@ from tests.servers import ServerProcess
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.services,
-    pytest.mark.disruptive,
+    pytest.mark.disruptive(order=2),  # after the Redis outage test: it uses the DB
     pytest.mark.django_db(transaction=True),
 ]
 
