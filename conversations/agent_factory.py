@@ -45,8 +45,13 @@ def default_agent() -> str:
 
 
 def policy_for(agent: str) -> str:
-    """The agent's double-message policy: reject, enqueue or interrupt."""
-    return get_registry().get(agent).policy
+    """The agent's double-message policy: reject, enqueue or interrupt.
+
+    A session whose agent is no longer defined gets `reject`: its run then fails
+    with a clear error event instead of the message vanishing.
+    """
+    registry = get_registry()
+    return registry.get(agent).policy if agent in registry else "reject"
 
 
 def agent_catalogue() -> list[dict]:

@@ -106,16 +106,16 @@ class RunDriver:
 
     async def _pump(self) -> tuple[str, str]:
         """Feed the agent's events to the recorder; return the final status."""
-        agent = await build_agent(self.spec)
         status, error = "failed", "the agent stopped without finishing"
         try:
+            agent = await build_agent(self.spec)
             async for event in agent.run(self.spec.message, run_context(self.spec)):
                 finished = await self.take(event)
                 if finished is not None:
                     status, error = finished
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the agent should not raise; report if it does
+        except Exception as exc:  # building or running the agent failed: report it
             logger.exception(
                 "agent %s crashed in run %s", self.spec.agent, self.spec.run_id
             )

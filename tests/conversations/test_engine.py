@@ -164,6 +164,16 @@ async def test_model_error_ends_the_run_failed_with_a_clear_error(alice, test_ag
     assert (run.status, run.error) == ("failed", "model is down")
 
 
+async def test_session_whose_agent_is_gone_gets_a_failed_run_with_a_clear_error(alice):
+    session = await anew_session(alice, "retired-agent")
+    admission = await submit_message(session.id, "retired-agent", "hello")
+    await wait_for_run(admission.run_id)
+    envelopes = await stored(session.id)
+    assert [e["type"] for e in envelopes] == ["user_message", "error", "run_finished"]
+    assert "retired-agent" in envelopes[1]["data"]["message"]
+    assert envelopes[-1]["data"]["status"] == "failed"
+
+
 async def test_time_limit_ends_the_run_failed(alice, test_agents, settings):
     settings.RUN_TIME_LIMIT_SECONDS = 0.3
     session = await anew_session(alice, "slow")
