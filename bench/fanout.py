@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.agents import FLOOD
 from bench.report import Report, Row
-from bench.servers import Server, Stack, run_client
+from bench.servers import Stack, run_client, server_for
 from bench.sizes import Sizes
 from bench.wire import open_session, read_run, send_message, stored
 
@@ -94,7 +94,7 @@ def client_probe(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(report: Report, stack: Stack, sizes: Sizes) -> None:
     label = f"{stack.name} daphne"
-    with Server(stack) as server:
+    with server_for(stack) as server:
         for k in sizes.subscribers:
             params = {
                 "port": server.port,

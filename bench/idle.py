@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from bench.report import Report, Row
-from bench.servers import Server, Stack, open_client
+from bench.servers import Stack, open_client, server_for
 from bench.wire import open_session
 
 TARGET_BYTES = 64 * 1024
@@ -64,7 +64,7 @@ def client_hold(params: dict[str, Any]) -> dict[str, Any]:
 
 def measure(stack: Stack, count: int, bare: bool) -> dict[str, Any]:
     """Bytes of server RSS per idle socket, and what was negotiated."""
-    with Server(stack) as server:
+    with server_for(stack) as server:
         client = open_client(
             stack, "idle.hold", {"port": server.port, "sockets": count, "bare": bare}
         )

@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.agents import PACED
 from bench.report import Report, Row
-from bench.servers import Server, Stack, run_client
+from bench.servers import Stack, run_client, server_for
 from bench.sizes import Sizes
 from bench.stats import summary
 from bench.wire import event_time, open_session, read_run, send_message, stored
@@ -95,7 +95,7 @@ def client_cross(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(report: Report, stack: Stack, sizes: Sizes) -> None:
     label = f"{stack.name} daphne"
-    with Server(stack) as server:
+    with server_for(stack) as server:
         first = run_client(
             stack,
             "latency.first",
@@ -120,7 +120,7 @@ def run(report: Report, stack: Stack, sizes: Sizes) -> None:
     )
     if not stack.redis_url:
         return
-    with Server(stack) as a, Server(stack) as b:
+    with server_for(stack) as a, server_for(stack) as b:
         cross = run_client(
             stack,
             "latency.cross",

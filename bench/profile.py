@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import Report, Row
-from bench.servers import Server, Stack, run_client
+from bench.servers import Stack, run_client, server_for
 from bench.sizes import Sizes
 from bench.stats import summary
 
@@ -60,7 +60,7 @@ def run(report: Report, stack: Stack, sizes: Sizes) -> str:
     )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.txt"
-        with Server(stack, profile_to=out) as server:
+        with server_for(stack, profile_to=out) as server:
             run_client(
                 stack,
                 "stream.flood",

@@ -16,12 +16,11 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from tests.servers import ServerProcess, free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -111,14 +110,8 @@ def prepare(stack: Stack) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_command(kind: str, port: int, profile_to: Path | None) -> list[str]:
-    """The command line of a server of `kind` ("daphne" or "uvicorn")."""
+def server_args(kind: str, port: int, profile_to: Path | None) -> list[str]:
+    """The interpreter's arguments for a server of `kind` ("daphne" or "uvicorn")."""
     app = "bench.asgi:application"
     if kind == "daphne":
         args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
@@ -131,76 +124,26 @@ def server_command(kind: str, port: int, profile_to: Path | None) -> list[str]:
         raise ValueError(f"unknown server {kind!r}")
     if profile_to is not None:
         args = ["-m", "pyinstrument", "-r", "text", "-o", str(profile_to), *args]
-    return [sys.executable, *args]
+    return args
 
 
-@dataclass
-class Server:
-    """One server process of a stack on 127.0.0.1:`port`."""
+def server_for(
+    stack: Stack, kind: str = "daphne", profile_to: Path | None = None
+) -> ServerProcess:
+    """A server of `kind` on the stack, as a context manager.
 
-    stack: Stack
-    kind: str = "daphne"
-    profile_to: Path | None = None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-    log: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile())  # noqa: SIM115
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> Server:
-        self.process = subprocess.Popen(
-            server_command(self.kind, self.port, self.profile_to),
-            cwd=PROJECT_DIR,
-            env={**os.environ, **self.stack.env},
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,  # a file: an undrained pipe would block the server
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} exited early: {self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.base_url + "/healthz", timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{self.kind} did not answer in {timeout}s")
-
-    def rss_kb(self) -> int:
-        """Resident memory of the server process (pyinstrument's, when profiled)."""
-        assert self.process is not None
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
-
-    def log_tail(self, size: int = 2000) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-size:]
-
-    def stop(self) -> None:
-        """SIGINT (so pyinstrument writes its report), then SIGKILL if it hangs.
-
-        A profiled server gets longer: rendering the report takes a while."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=120 if self.profile_to else 20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    Stopped with SIGINT so pyinstrument writes its report; a profiled server gets
+    longer, since rendering the report takes a while.
+    """
+    port = free_port()
+    return ServerProcess(
+        env=stack.env,
+        port=port,
+        args=server_args(kind, port, profile_to),
+        stop_signal=signal.SIGINT,
+        stop_timeout=120 if profile_to else 20,
+        start_timeout=60,
+    )
 
 
 def run_client(

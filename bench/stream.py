@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.agents import FLOOD
 from bench.report import Report, Row
-from bench.servers import Server, Stack, run_client
+from bench.servers import Stack, run_client, server_for
 from bench.sizes import Sizes
 from bench.stats import spread, summary
 from bench.wire import READ_LIMIT, open_session, read_run, send_message, stored
@@ -97,7 +97,7 @@ def run(
     report: Report, stack: Stack, sizes: Sizes, kind: str = "daphne"
 ) -> dict[str, float]:
     """Measure on one server of `kind`; add rows; return median rates for scenario 7."""
-    with Server(stack, kind) as server:
+    with server_for(stack, kind) as server:
         raw = run_client(
             stack,
             "stream.flood",

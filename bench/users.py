@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from bench.report import Report, Row
-from bench.servers import Server, Stack, run_client
+from bench.servers import Stack, run_client, server_for
 from bench.sizes import Sizes
 from bench.stats import percentile, spread, summary
 from bench.wire import event_time, open_session, read_run, send_message, stored
@@ -118,7 +118,7 @@ def run(
     """Measure on one server of `kind`; add rows; return p99 for scenario 7."""
     results = []
     for _ in range(sizes.users_repeats):
-        with Server(stack, kind) as server:
+        with server_for(stack, kind) as server:
             results.append(
                 run_client(
                     stack, "users.burst", {"port": server.port, "users": sizes.users}

@@ -53,15 +53,6 @@ def post_message(server: ServerProcess, session_id, token: str, text: str) -> di
         return json.loads(response.read())
 
 
-def rss_kb(server: ServerProcess) -> int:
-    """Resident memory of the server process, from /proc."""
-    with open(f"/proc/{server.process.pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 def event_seqs(frames: list[dict]) -> list[int]:
     """Seqs of the stored events among the frames (acks carry a seq too)."""
     return [frame["seq"] for frame in frames if "session" in frame]

@@ -30,10 +30,18 @@ def free_port() -> int:
 
 @dataclass
 class ServerProcess:
-    """A daphne child process serving agentsite on 127.0.0.1:`port`."""
+    """A server child process serving agentsite on 127.0.0.1:`port`.
+
+    `args` are the interpreter's arguments (default: daphne on the app); the
+    benchmarks pass their own (uvicorn, pyinstrument) and stop with SIGINT.
+    """
 
     env: dict[str, str]
     port: int = field(default_factory=free_port)
+    args: list[str] | None = None
+    stop_signal: int = signal.SIGTERM
+    stop_timeout: float = 10.0
+    start_timeout: float = 30.0
     process: subprocess.Popen | None = None
     log: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile())  # noqa: SIM115
 
@@ -41,26 +49,20 @@ class ServerProcess:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
-        env = {**os.environ, **self.env}
+    def start(self) -> ServerProcess:
+        args = self.args or [
+            "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+            "agentsite.asgi:application",
+        ]  # fmt: skip
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "agentsite.asgi:application",
-            ],
+            [sys.executable, *args],
             cwd=PROJECT_DIR,
-            env=env,
+            env={**os.environ, **self.env},
             stdout=subprocess.DEVNULL,
             # A file, not a pipe: nobody drains a pipe, and a full one blocks the server.
             stderr=self.log,
         )
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited early: " + self.log_tail())
@@ -71,7 +73,7 @@ class ServerProcess:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(
-            f"server on port {self.port} did not answer in {timeout}s: "
+            f"server on port {self.port} did not answer in {self.start_timeout}s: "
             + self.log_tail()
         )
 
@@ -81,6 +83,15 @@ class ServerProcess:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-size:]
 
+    def rss_kb(self) -> int:
+        """Resident memory of the server process, from /proc."""
+        assert self.process is not None
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
     def signal(self, signum: int) -> None:
         assert self.process is not None
         self.process.send_signal(signum)
@@ -88,12 +99,18 @@ class ServerProcess:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(self.stop_signal)
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=self.stop_timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def screenshot_dir() -> Path:

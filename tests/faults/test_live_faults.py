@@ -10,7 +10,7 @@ from websockets.exceptions import ConnectionClosed
 
 from conversations.models import Event
 from tests.factories import new_session
-from tests.live_client import event_seqs, frames_until, open_live, post_message, rss_kb
+from tests.live_client import event_seqs, frames_until, open_live, post_message
 from tests.servers import ServerProcess
 from tests.slow_agents import FLOOD_EVENTS
 
@@ -68,7 +68,7 @@ async def test_two_megabyte_frame_is_refused_without_a_memory_spike(
     live_server_process, alice, alice_token
 ):
     session = await database_sync_to_async(new_session)(alice, "math")
-    before = rss_kb(live_server_process)
+    before = live_server_process.rss_kb()
     ws, _ = await open_live(live_server_process, session.id, alice_token, max_size=None)
     await ws.send(json.dumps({"type": "message", "text": "x" * (2 * 1024 * 1024)}))
     with pytest.raises(ConnectionClosed) as closed:
@@ -76,7 +76,7 @@ async def test_two_megabyte_frame_is_refused_without_a_memory_spike(
     # daphne fails the connection on a message over its 1 MB limit: a close frame
     # 1009 ("message too big") when it gets out before the socket is cut.
     assert closed.value.rcvd is None or closed.value.rcvd.code == 1009
-    assert rss_kb(live_server_process) - before < 20_000
+    assert live_server_process.rss_kb() - before < 20_000
     ws, _ = await open_live(live_server_process, session.id, alice_token)
     await ws.send(json.dumps({"type": "message", "text": "add 2 and 2"}))
     frames = await frames_until(ws, is_finished)
@@ -90,7 +90,7 @@ async def test_client_that_never_reads_keeps_server_memory_bounded_and_others_un
     server = live_server_process
     flood = await database_sync_to_async(new_session)(alice, "flood")
     other = await database_sync_to_async(new_session)(bob, "math")
-    before = rss_kb(server)
+    before = server.rss_kb()
     # A tiny receive window: the kernel stops taking data, the server must cope.
     sleeper, _ = await open_live(
         server, flood.id, alice_token, max_queue=1, max_size=2**16
@@ -103,7 +103,7 @@ async def test_client_that_never_reads_keeps_server_memory_bounded_and_others_un
     assert frames[-1]["data"]["status"] == "succeeded"
     while len(await stored_seqs(flood.id)) < FLOOD_EVENTS + 4:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
-    growth_mb = (rss_kb(server) - before) / 1024
+    growth_mb = (server.rss_kb() - before) / 1024
     assert growth_mb < 64, f"server grew {growth_mb:.0f} MB for one stalled reader"
     await ws.close()
     await sleeper.close()
