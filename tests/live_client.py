@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
+from channels.db import database_sync_to_async
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.servers import ServerProcess
@@ -56,3 +57,16 @@ def post_message(server: ServerProcess, session_id, token: str, text: str) -> di
 def event_seqs(frames: list[dict]) -> list[int]:
     """Seqs of the stored events among the frames (acks carry a seq too)."""
     return [frame["seq"] for frame in frames if "session" in frame]
+
+
+def is_finished(frame: dict) -> bool:
+    """A run's last frame."""
+    return frame.get("type") == "run_finished"
+
+
+@database_sync_to_async
+def stored_seqs(session_id) -> list[int]:
+    """The session's stored seqs, to compare with what a client received."""
+    from conversations.models import Event
+
+    return list(Event.objects.for_session(session_id).values_list("seq", flat=True))

@@ -8,22 +8,19 @@ import pytest
 from channels.db import database_sync_to_async
 from websockets.exceptions import ConnectionClosed
 
-from conversations.models import Event
 from tests.factories import new_session
-from tests.live_client import event_seqs, frames_until, open_live, post_message
+from tests.live_client import (
+    event_seqs,
+    frames_until,
+    is_finished,
+    open_live,
+    post_message,
+    stored_seqs,
+)
 from tests.servers import ServerProcess
 from tests.slow_agents import FLOOD_EVENTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@database_sync_to_async
-def stored_seqs(session_id) -> list[int]:
-    return list(Event.objects.for_session(session_id).values_list("seq", flat=True))
-
-
-def is_finished(frame: dict) -> bool:
-    return frame.get("type") == "run_finished"
 
 
 async def test_sigterm_closes_sockets_with_1012_and_clients_resume_elsewhere(

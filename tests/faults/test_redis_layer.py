@@ -11,7 +11,14 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from conversations.models import Event, Run
 from tests.factories import new_session
-from tests.live_client import event_seqs, frames_until, open_live, post_message
+from tests.live_client import (
+    event_seqs,
+    frames_until,
+    is_finished,
+    open_live,
+    post_message,
+    stored_seqs,
+)
 from tests.servers import ServerProcess
 
 pytestmark = [
@@ -25,15 +32,6 @@ REDIS_START = [
     "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
     "--logfile", "/var/log/redis/ci.log",
 ]  # fmt: skip
-
-
-@database_sync_to_async
-def stored_seqs(session_id) -> list[int]:
-    return list(Event.objects.for_session(session_id).values_list("seq", flat=True))
-
-
-def is_finished(frame: dict) -> bool:
-    return frame.get("type") == "run_finished"
 
 
 async def test_socket_on_one_instance_follows_a_run_on_another_and_cancels_it(
