@@ -56,6 +56,8 @@ async def submit_message(
         await cancel_run(admission.interrupted_run_id)
     if admission.status == "running":
         await launch(admission.run_id)
+    if admission.promoted_run_id is not None:
+        await launch(admission.promoted_run_id)
     return admission
 
 
@@ -132,11 +134,25 @@ def recover_stale_runs_sync(stale_after: float) -> list[tuple[Any, list[dict]]]:
     return recovered
 
 
+def stalled_queues_sync() -> list[Any]:
+    """Sessions with queued runs and none running: the process that finished
+    their last run died before starting the next."""
+    running = Run.objects.active().values("session_id")
+    return list(
+        Run.objects.queued()
+        .exclude(session_id__in=running)
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+
+
 async def recover_stale_runs() -> int:
-    """Recover stale runs, tell their watchers, and start what was queued behind them."""
+    """Recover stale runs, tell their watchers, and start what was queued behind
+    them (or behind any run whose finisher died before promoting the queue)."""
     recovered = await in_db_thread(recover_stale_runs_sync, settings.RUN_STALE_SECONDS)
     for session_id, frames in recovered:
         await publish_frames(session_id, frames)
+    for session_id in await in_db_thread(stalled_queues_sync):
         await start_next_queued(session_id)
     return len(recovered)
 

@@ -70,6 +70,7 @@ class Admission:
     status: str
     duplicate: bool = False
     interrupted_run_id: Any = None
+    promoted_run_id: Any = None  # an older queued run this admission started
     envelope: dict | None = None  # the stored user_message, to publish
 
 
@@ -159,9 +160,12 @@ def _admit(
         ):
             interrupt_run(active.id, "the process running it stopped")
             active = None
-        interrupted = None
+        interrupted = promoted = None
         if active is None:
-            status = Run.Status.RUNNING
+            # A run just finished and its process has not yet promoted the queue:
+            # this message goes behind the queued ones, whose head starts now.
+            promoted = _promote_oldest_queued(session_id, now)
+            status = Run.Status.QUEUED if promoted else Run.Status.RUNNING
         elif policy == "reject":
             raise RunInProgress(session_id)
         else:
@@ -185,7 +189,12 @@ def _admit(
             title=_title_from(text)
         )
     return Admission(
-        run.id, row.seq, status, interrupted_run_id=interrupted, envelope=row.envelope()
+        run.id,
+        row.seq,
+        status,
+        interrupted_run_id=interrupted,
+        promoted_run_id=promoted,
+        envelope=row.envelope(),
     )
 
 
@@ -200,21 +209,25 @@ def promote_next_queued(session_id: Any) -> Any | None:
         with transaction.atomic():
             if Run.objects.active().filter(session_id=session_id).exists():
                 return None
-            run = (
-                Run.objects.queued()
-                .filter(session_id=session_id)
-                .order_by("created_at")
-                .first()
-            )
-            if run is None:
-                return None
-            now = timezone.now()
-            Run.objects.filter(pk=run.pk).update(
-                status=Run.Status.RUNNING, started_at=now, heartbeat_at=now
-            )
-            return run.id
+            return _promote_oldest_queued(session_id, timezone.now())
     except IntegrityError:  # another process promoted one first
         return None
+
+
+def _promote_oldest_queued(session_id: Any, now: datetime) -> Any | None:
+    """Mark the session's oldest queued run running (caller checked none is)."""
+    run_id = (
+        Run.objects.queued()
+        .filter(session_id=session_id)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if run_id is not None:
+        Run.objects.filter(pk=run_id).update(
+            status=Run.Status.RUNNING, started_at=now, heartbeat_at=now
+        )
+    return run_id
 
 
 def finish_run(

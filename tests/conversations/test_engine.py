@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from agents.events import PERSISTED_TYPES, Delta, to_wire
+from agents.events import PERSISTED_TYPES, Delta, RunFinished, to_wire
 from conversations.engine import runner
 from conversations.engine.service import (
     cancel_active_run,
@@ -13,7 +13,7 @@ from conversations.engine.service import (
     submit_message,
     wait_for_run,
 )
-from conversations.engine.storage import RunInProgress, admit_message
+from conversations.engine.storage import RunInProgress, admit_message, finish_run
 from conversations.models import Event, Run
 from tests.factories import anew_session
 
@@ -199,3 +199,17 @@ async def test_stale_run_is_interrupted_by_the_sweep_and_the_queue_moves_on(
     envelopes = await stored(session.id)
     statuses = [e["data"]["status"] for e in envelopes if e["type"] == "run_finished"]
     assert statuses == ["interrupted", "succeeded"]
+
+
+async def test_the_sweep_starts_a_queue_whose_finisher_died_before_promoting_it(
+    alice,
+):
+    session = await anew_session(alice, "calculator")
+    admit = database_sync_to_async(admit_message)
+    first = await admit(session.id, "add 1 and 1", None, "enqueue", 60)
+    waiting = await admit(session.id, "add 2 and 2", None, "enqueue", 60)
+    finished = RunFinished("succeeded", 1.0)
+    await database_sync_to_async(finish_run)(first.run_id, session.id, [], finished)
+    assert await recover_stale_runs() == 0
+    await wait_for_run(waiting.run_id)
+    assert (await run_of(waiting.run_id)).status == "succeeded"

@@ -90,6 +90,23 @@ def test_enqueue_policy_queues_the_second_message_and_promotes_it_in_order(
     assert promote_next_queued(alice_session.id) == third.run_id
 
 
+def test_a_message_arriving_before_the_queue_is_promoted_goes_behind_it(
+    alice_session,
+):
+    """The finishing process promotes the queue a moment after `finish_run`; a
+    message admitted in between must not jump ahead of the queued one."""
+    first = admit_message(alice_session.id, "one", None, "enqueue", STALE)
+    second = admit_message(alice_session.id, "two", None, "enqueue", STALE)
+    finish_run(first.run_id, alice_session.id, [], RunFinished("succeeded", 1.0))
+    third = admit_message(alice_session.id, "three", None, "enqueue", STALE)
+    assert third.status == "queued"
+    assert third.promoted_run_id == second.run_id
+    assert Run.objects.get(pk=second.run_id).status == "running"
+    assert promote_next_queued(alice_session.id) is None  # the finisher's late try
+    finish_run(second.run_id, alice_session.id, [], RunFinished("succeeded", 1.0))
+    assert promote_next_queued(alice_session.id) == third.run_id
+
+
 def test_interrupt_policy_flags_the_active_run_for_cancel_and_queues_the_new_one(
     alice_session,
 ):
