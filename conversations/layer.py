@@ -22,16 +22,14 @@ logger = logging.getLogger(__name__)
 
 EVENTS = "session.events"
 CANCEL = "run.cancel"
+# Every process's control channel is in this group; cancels are rare, so each is
+# told to all, and only the process driving the run acts on it.
+CONTROL_GROUP = "runs.control"
 
 
 def session_group(session_id: Any) -> str:
     """Every socket and stream watching a session joins this group."""
     return f"session.{session_id}"
-
-
-def run_control_group(run_id: Any) -> str:
-    """The control channel of the process driving a run is in this group."""
-    return f"run.{run_id}"
 
 
 def wire_frame(frame: dict) -> dict:
@@ -67,7 +65,6 @@ async def publish_frames(session_id: Any, frames: list[dict]) -> None:
 
 async def publish_cancel(run_id: Any) -> None:
     """Ask whichever process drives `run_id` to cancel it."""
-    layer = get_channel_layer()
-    await layer.group_send(
-        run_control_group(run_id), {"type": CANCEL, "run": str(run_id)}
+    await get_channel_layer().group_send(
+        CONTROL_GROUP, {"type": CANCEL, "run": str(run_id)}
     )

@@ -1,4 +1,4 @@
-"""Driving one run: the agent's generator, the recorder, heartbeat and cancel.
+"""Driving one run: the agent's generator, the recorder, the time limit and cancel.
 
 A run belongs to the session, not to whoever asked for it: it is an asyncio task
 of the process that admitted it and keeps going when that socket or request goes
@@ -13,24 +13,18 @@ import asyncio
 import contextlib
 import logging
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from agents.events import Error, Event, Final, RunFinished
 from agents.transcript import PartialAnswer
 from conversations.agent_factory import build_agent, run_context
 from conversations.engine.recorder import EventRecorder
-from conversations.engine.storage import heartbeat, in_db_thread
-from conversations.layer import CANCEL, run_control_group
+from conversations.engine.upkeep import active_runs, ensure_upkeep
 
 logger = logging.getLogger(__name__)
-
-# Runs driven by this process, by run id: cancel reaches them without the layer.
-active_runs: dict[str, RunDriver] = {}
 
 
 @dataclass(frozen=True)
@@ -67,20 +61,13 @@ class RunDriver:
             self._consumer.cancel()
 
     async def drive(self) -> None:
+        ensure_upkeep()  # the process's heartbeat and cancel listener
         active_runs[str(self.spec.run_id)] = self
-        beat = asyncio.create_task(self._beat())
-        group = run_control_group(self.spec.run_id)
-        channel = await control_channel()
-        await _quietly(get_channel_layer().group_add, group, channel)
         try:
             status, error = await self._consume_agent()
             await self._finish(status, error)
         finally:
-            beat.cancel()
             active_runs.pop(str(self.spec.run_id), None)
-            await asyncio.shield(
-                _quietly(get_channel_layer().group_discard, group, channel)
-            )
 
     async def _consume_agent(self) -> tuple[str, str]:
         self._consumer = asyncio.create_task(self._pump())
@@ -146,55 +133,3 @@ class RunDriver:
             duration = round((time.monotonic() - self._started) * 1000, 3)
             finished = RunFinished(status, duration, self.usage)
         await self.recorder.close(finished, error)
-
-    async def _beat(self) -> None:
-        """Keep the heartbeat fresh and notice cancels flagged in the database."""
-        while True:
-            await asyncio.sleep(settings.RUN_HEARTBEAT_SECONDS)
-            try:
-                if await in_db_thread(heartbeat, self.spec.run_id):
-                    self.cancel()
-            except Exception:
-                logger.warning(
-                    "heartbeat of run %s failed", self.spec.run_id, exc_info=True
-                )
-
-
-async def _quietly(operation, *args: Any) -> None:
-    """A layer operation whose failure (Redis down) only costs cancel latency: the
-    heartbeat still reads cancel requests from the database."""
-    try:
-        await operation(*args)
-    except Exception:
-        logger.warning("channel layer unavailable for run control", exc_info=True)
-
-
-# One control channel per event loop (a process, or a test), not one per run: a
-# listener per run cost every run a blocking layer receive.
-_control_channels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-async def control_channel() -> str:
-    """This process's channel for cancel requests, started on first use."""
-    loop = asyncio.get_running_loop()
-    known = _control_channels.get(loop)
-    if known is not None and not known[1].done():
-        return known[0]
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    listener = loop.create_task(_listen_for_cancels(layer, channel), name="run-control")
-    _control_channels[loop] = (channel, listener)
-    return channel
-
-
-async def _listen_for_cancels(layer, channel: str) -> None:
-    while True:
-        try:
-            message = await layer.receive(channel)
-        except Exception:
-            logger.warning("run control channel failed; retrying", exc_info=True)
-            await asyncio.sleep(1)
-            continue
-        driver = active_runs.get(str(message.get("run")))
-        if message.get("type") == CANCEL and driver is not None:
-            driver.cancel()

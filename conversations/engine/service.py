@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from conversations.agent_factory import policy_for
-from conversations.engine.runner import RunDriver, RunSpec, active_runs
+from conversations.engine.runner import RunDriver, RunSpec
 from conversations.engine.storage import (
     Admission,
     admit_message,
@@ -21,6 +21,7 @@ from conversations.engine.storage import (
     promote_next_queued,
     request_cancel,
 )
+from conversations.engine.upkeep import active_runs
 from conversations.layer import publish_cancel, publish_frames
 from conversations.models import Run
 from conversations.shutdown import install_graceful_shutdown

@@ -274,9 +274,9 @@ def request_cancel(session_id: Any) -> Any | None:
         return run.id
 
 
-def heartbeat(run_id: Any) -> bool:
-    """Record that the run's process is alive; return whether a cancel was asked."""
-    Run.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
-    return bool(
-        Run.objects.filter(pk=run_id).values_list("cancel_requested", flat=True).first()
-    )
+def beat_runs(run_ids: Sequence[Any]) -> list[Any]:
+    """Record that the process driving these runs is alive; return the ids of
+    those whose cancel was asked for in the database."""
+    runs = Run.objects.active().filter(pk__in=run_ids)
+    runs.update(heartbeat_at=timezone.now())
+    return list(runs.filter(cancel_requested=True).values_list("pk", flat=True))

@@ -213,3 +213,21 @@ async def test_the_sweep_starts_a_queue_whose_finisher_died_before_promoting_it(
     assert await recover_stale_runs() == 0
     await wait_for_run(waiting.run_id)
     assert (await run_of(waiting.run_id)).status == "succeeded"
+
+
+async def test_the_process_heartbeat_keeps_runs_fresh_and_reads_cancels_from_the_db(
+    alice, test_agents, settings
+):
+    """The fallback path of cancel: a flag in the database, no layer message."""
+    settings.RUN_HEARTBEAT_SECONDS = 0.05
+    session = await anew_session(alice, "slow")
+    admission = await submit_message(session.id, "slow", "talk to me")
+    admitted_at = (await run_of(admission.run_id)).heartbeat_at
+
+    async def beaten() -> bool:
+        return (await run_of(admission.run_id)).heartbeat_at > admitted_at
+
+    await wait_until(beaten)
+    await Run.objects.filter(pk=admission.run_id).aupdate(cancel_requested=True)
+    await wait_for_run(admission.run_id)
+    assert (await run_of(admission.run_id)).status == "cancelled"
