@@ -22,7 +22,7 @@ from agents.registry import AgentRegistry, load_registry
 from conversations.stores import OrmStateStore, TranscriptHistoryStore
 
 if TYPE_CHECKING:
-    from conversations.engine.runner import RunSpec
+    from conversations.engine.storage import RunSpec
 
 
 @cache

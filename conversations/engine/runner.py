@@ -13,8 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 
@@ -22,22 +20,10 @@ from agents.events import Error, Event, Final, RunFinished
 from agents.transcript import PartialAnswer
 from conversations.agent_factory import build_agent, run_context
 from conversations.engine.recorder import EventRecorder
+from conversations.engine.storage import RunSpec
 from conversations.engine.upkeep import active_runs, ensure_upkeep
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """What a process needs to know to drive a run, read from the database."""
-
-    run_id: Any
-    session_id: Any
-    user_id: Any
-    agent: str
-    message: str
-    client_id: str | None
-    first_seq: int
 
 
 class RunDriver:

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from conversations.agent_factory import policy_for
-from conversations.engine.runner import RunDriver, RunSpec
+from conversations.engine.runner import RunDriver
 from conversations.engine.storage import (
     Admission,
+    RunSpec,
     admit_message,
     in_db_thread,
     interrupt_run,
+    load_spec,
     promote_next_queued,
     request_cancel,
 )
@@ -55,46 +57,38 @@ async def submit_message(
     await publish_frames(session_id, [admission.envelope])
     if admission.interrupted_run_id is not None:
         await cancel_run(admission.interrupted_run_id)
-    if admission.status == "running":
-        await launch(admission.run_id)
+    if admission.spec is not None:
+        await launch(admission.spec)
     if admission.promoted_run_id is not None:
-        await launch(admission.promoted_run_id)
+        await launch_queued(admission.promoted_run_id)
     return admission
 
 
-def load_spec(run_id: Any) -> RunSpec:
-    run = Run.objects.select_related("session").get(pk=run_id)
-    return RunSpec(
-        run_id=run.id,
-        session_id=run.session_id,
-        user_id=run.session.owner_id,
-        agent=run.session.agent,
-        message=run.message,
-        client_id=run.client_id,
-        first_seq=run.first_seq,
-    )
-
-
-async def launch(run_id: Any) -> asyncio.Task:
+async def launch(spec: RunSpec) -> asyncio.Task:
     """Drive an admitted run in this process, in the background."""
-    spec = await in_db_thread(load_spec, run_id)
-    task = asyncio.create_task(_drive(spec), name=f"run-{run_id}")
-    key = str(run_id)
+    task = asyncio.create_task(_drive(spec), name=f"run-{spec.run_id}")
+    key = str(spec.run_id)
     run_tasks[key] = task
     task.add_done_callback(lambda _: run_tasks.pop(key, None))
     return task
 
 
+async def launch_queued(run_id: Any) -> asyncio.Task:
+    """Drive a run promoted from the queue (admitted earlier, maybe elsewhere)."""
+    return await launch(await in_db_thread(load_spec, run_id))
+
+
 async def _drive(spec: RunSpec) -> None:
     await RunDriver(spec).drive()
-    await start_next_queued(spec.session_id)
+    if policy_for(spec.agent) != "reject":  # no queue to look at otherwise
+        await start_next_queued(spec.session_id)
 
 
 async def start_next_queued(session_id: Any) -> None:
     """Start the session's next queued run, if any, in this process."""
     run_id = await in_db_thread(promote_next_queued, session_id)
     if run_id is not None:
-        await launch(run_id)
+        await launch_queued(run_id)
 
 
 async def wait_for_run(run_id: Any) -> None:

@@ -8,6 +8,7 @@ and a run finished with its `run_finished` event in the same commit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from agents.events import PersistedEvent, RunFinished, UserMessage, event_data
@@ -27,17 +33,44 @@ from conversations.models import ChatSession, Event, EventRow, Run
 T = TypeVar("T")
 
 TITLE_LENGTH = 60
+# A pooled connection idle this long is health-checked before its next use.
+HEALTH_CHECK_AFTER_IDLE = 5.0
 
 
 async def in_db_thread(fn: Callable[..., T], *args: Any) -> T:
     """Run a blocking ORM call on the database thread pool.
 
     Not asgiref's single shared thread: concurrent runs would all queue behind each
-    other there. Connections are cleaned up around the call as Channels does.
+    other there.
     """
-    return await DatabaseSyncToAsync(
-        fn, thread_sensitive=False, executor=db_executor()
-    )(*args)
+    return await EngineDatabaseCall(fn, thread_sensitive=False, executor=db_executor())(
+        *args
+    )
+
+
+class EngineDatabaseCall(SyncToAsync):
+    """Channels' `DatabaseSyncToAsync` without a health check on every call.
+
+    Channels closes old connections around each call, which re-arms Django's
+    `CONN_HEALTH_CHECKS`: a `SELECT 1` round trip before every engine call, about
+    a fifth of the database threads' time in a burst of short runs. Here a
+    connection is checked only after it has been idle (when a server restart may
+    have cut it), and dropped after a call that broke it or when it is too old.
+    """
+
+    def thread_handler(self, loop, *args, **kwargs):
+        conn = connections[DEFAULT_DB_ALIAS]
+        last_used = getattr(conn, "engine_last_used", 0.0)
+        if time.monotonic() - last_used > HEALTH_CHECK_AFTER_IDLE:
+            close_old_connections()  # arms the health check for this call
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            conn.engine_last_used = time.monotonic()
+            if conn.errors_occurred or (
+                conn.close_at is not None and time.monotonic() >= conn.close_at
+            ):
+                conn.close_if_unusable_or_obsolete()
 
 
 @cache
@@ -61,6 +94,19 @@ class SessionGone(Exception):
 
 
 @dataclass(frozen=True)
+class RunSpec:
+    """What a process needs to know to drive a run, read from the database."""
+
+    run_id: Any
+    session_id: Any
+    user_id: Any
+    agent: str
+    message: str
+    client_id: str | None
+    first_seq: int
+
+
+@dataclass(frozen=True)
 class Admission:
     """The outcome of a message: its run, the seq of its user_message, and whether
     it starts now, waits in the queue, or repeats an earlier `client_id`."""
@@ -72,36 +118,79 @@ class Admission:
     interrupted_run_id: Any = None
     promoted_run_id: Any = None  # an older queued run this admission started
     envelope: dict | None = None  # the stored user_message, to publish
+    spec: RunSpec | None = None  # when the run starts now: what driving it needs
 
 
-def store_events(
+@dataclass(frozen=True)
+class Allocation:
+    """The session's seq counter after an allocation, with what the run engine
+    needs to know of the session anyway."""
+
+    last_seq: int
+    owner_id: Any
+    agent: str
+
+
+def allocate_seqs(
+    session_id: Any, count: int, now: datetime, title: str = ""
+) -> Allocation:
+    """Take `count` seqs from the session's counter in one statement.
+
+    `UPDATE ... RETURNING` (PostgreSQL, and SQLite since 3.35): the ORM's
+    `update()` then a `SELECT` cost two round trips on the hottest path. Must run
+    inside a transaction: the row stays locked until commit, so concurrent
+    writers to one session take turns, and a rollback returns the seqs. `title`
+    becomes the session's title if it has none yet.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    meta = ChatSession._meta
+    params: list[Any] = [
+        count,
+        meta.get_field("last_activity").get_db_prep_value(now, conn),
+    ]
+    set_title = ""
+    if title:
+        set_title = ", title = CASE WHEN title = '' THEN %s ELSE title END"
+        params.append(title)
+    params.append(meta.pk.get_db_prep_value(session_id, conn))
+    sql = (
+        f"UPDATE {conn.ops.quote_name(meta.db_table)} "
+        f"SET last_seq = last_seq + %s, last_activity = %s{set_title} "
+        "WHERE id = %s RETURNING last_seq, owner_id, agent"
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise SessionGone(session_id)
+    return Allocation(*row)
+
+
+def event_rows(
     session_id: Any,
     run_id: Any,
     events: Sequence[PersistedEvent],
-    now: datetime | None = None,
+    last_seq: int,
+    now: datetime,
 ) -> list[EventRow]:
-    """Append events to a session, allocating their seqs from the session's counter.
-
-    Must run inside a transaction: the counter row stays locked until commit, so
-    concurrent writers to one session take turns, and a rollback returns the seqs.
-    """
-    now = now or timezone.now()
-    count = len(events)
-    updated = ChatSession.objects.filter(pk=session_id).update(
-        last_seq=F("last_seq") + count, last_activity=now
-    )
-    if not updated:
-        raise SessionGone(session_id)
-    last = (
-        ChatSession.objects.filter(pk=session_id)
-        .values_list("last_seq", flat=True)
-        .get()
-    )
-    first = last - count + 1
-    rows = [
+    """The rows of events whose seqs end at `last_seq`."""
+    first = last_seq - len(events) + 1
+    return [
         EventRow(session_id, first + offset, run_id, event.type, event_data(event), now)
         for offset, event in enumerate(events)
     ]
+
+
+def store_events(
+    session_id: Any, run_id: Any, events: Sequence[PersistedEvent]
+) -> list[EventRow]:
+    """Append events to a session, allocating their seqs from the session's counter.
+
+    Must run inside a transaction (see `allocate_seqs`).
+    """
+    now = timezone.now()
+    last = allocate_seqs(session_id, len(events), now).last_seq
+    rows = event_rows(session_id, run_id, events, last, now)
     Event.objects.append_rows(rows)
     if run_id is not None:
         Run.objects.filter(pk=run_id).update(last_seq=last, heartbeat_at=now)
@@ -154,25 +243,31 @@ def _admit(
         duplicate = _find_duplicate(session_id, client_id)
         if duplicate is not None:
             return duplicate
-        active = Run.objects.active().filter(session_id=session_id).first()
-        if active is not None and active.heartbeat_at < now - timedelta(
-            seconds=stale_after
-        ):
-            interrupt_run(active.id, "the process running it stopped")
+        open_runs = list(
+            Run.objects.filter(
+                session_id=session_id,
+                status__in=(Run.Status.RUNNING, Run.Status.QUEUED),
+            ).values_list("pk", "status", "heartbeat_at")
+        )
+        active = next((r for r in open_runs if r[1] == Run.Status.RUNNING), None)
+        if active is not None and active[2] < now - timedelta(seconds=stale_after):
+            interrupt_run(active[0], "the process running it stopped")
             active = None
         interrupted = promoted = None
         if active is None:
             # A run just finished and its process has not yet promoted the queue:
             # this message goes behind the queued ones, whose head starts now.
-            promoted = _promote_oldest_queued(session_id, now)
+            if any(r[1] == Run.Status.QUEUED for r in open_runs):
+                promoted = _promote_oldest_queued(session_id, now)
             status = Run.Status.QUEUED if promoted else Run.Status.RUNNING
         elif policy == "reject":
             raise RunInProgress(session_id)
         else:
             status = Run.Status.QUEUED
             if policy == "interrupt":
-                Run.objects.filter(pk=active.pk).update(cancel_requested=True)
-                interrupted = active.id
+                Run.objects.filter(pk=active[0]).update(cancel_requested=True)
+                interrupted = active[0]
+        session = allocate_seqs(session_id, 1, now, title=_title_from(text))
         run = Run.objects.create(
             session_id=session_id,
             status=status,
@@ -180,13 +275,22 @@ def _admit(
             client_id=client_id or None,
             started_at=now if status == Run.Status.RUNNING else None,
             heartbeat_at=now,
+            first_seq=session.last_seq,
+            last_seq=session.last_seq,
         )
-        (row,) = store_events(
-            session_id, run.id, [UserMessage(text, client_id or None)], now
-        )
-        Run.objects.filter(pk=run.pk).update(first_seq=row.seq)
-        ChatSession.objects.filter(pk=session_id, title="").update(
-            title=_title_from(text)
+        message = UserMessage(text, client_id or None)
+        (row,) = event_rows(session_id, run.id, [message], session.last_seq, now)
+        Event.objects.append_rows([row])
+    spec = None
+    if status == Run.Status.RUNNING:
+        spec = RunSpec(
+            run.id,
+            session_id,
+            session.owner_id,
+            session.agent,
+            text,
+            run.client_id,
+            row.seq,
         )
     return Admission(
         run.id,
@@ -195,6 +299,7 @@ def _admit(
         interrupted_run_id=interrupted,
         promoted_run_id=promoted,
         envelope=row.envelope(),
+        spec=spec,
     )
 
 
@@ -239,18 +344,39 @@ def finish_run(
 ) -> list[dict]:
     """Store the run's last events and its `run_finished`, and close the run row,
     in one transaction; return the envelopes to publish."""
+    events = [*pending, finished]
+    now = timezone.now()
     with transaction.atomic():
+        last = allocate_seqs(session_id, len(events), now).last_seq
         closed = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
             status=finished.status,
-            finished_at=timezone.now(),
+            finished_at=now,
             error=error,
             input_tokens=finished.usage.get("input_tokens", 0),
             output_tokens=finished.usage.get("output_tokens", 0),
+            last_seq=last,
+            heartbeat_at=now,
         )
         if not closed:  # already finished elsewhere (recovered as interrupted)
+            transaction.set_rollback(True)  # and the seqs go back
             return []
-        rows = store_events(session_id, run_id, [*pending, finished])
+        rows = event_rows(session_id, run_id, events, last, now)
+        Event.objects.append_rows(rows)
     return [row.envelope() for row in rows]
+
+
+def load_spec(run_id: Any) -> RunSpec:
+    """The spec of a run admitted earlier (one promoted from the queue)."""
+    run = Run.objects.select_related("session").get(pk=run_id)
+    return RunSpec(
+        run_id=run.id,
+        session_id=run.session_id,
+        user_id=run.session.owner_id,
+        agent=run.session.agent,
+        message=run.message,
+        client_id=run.client_id,
+        first_seq=run.first_seq,
+    )
 
 
 def interrupt_run(run_id: Any, reason: str) -> list[dict]:
