@@ -135,8 +135,15 @@ def database_from_env() -> dict:
 
 
 DATABASES = {"default": database_from_env()}
-# Threads (each with its own connection) that run the engine's database work.
-DATABASE_THREADS = int(os.environ.get("DATABASE_THREADS", "16"))
+# Threads (each with its own connection) that run the engine's database work:
+# few, because each contends for the GIL with the event loop (see storage.py);
+# one on SQLite, which lets one writer in at a time anyway.
+DATABASE_THREADS = int(
+    os.environ.get(
+        "DATABASE_THREADS",
+        "1" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "2",
+    )
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -270,4 +277,6 @@ RUN_HEARTBEAT_SECONDS = float(os.environ.get("RUN_HEARTBEAT_SECONDS", "2"))
 RUN_STALE_SECONDS = float(os.environ.get("RUN_STALE_SECONDS", "15"))
 RUN_SWEEP_SECONDS = float(os.environ.get("RUN_SWEEP_SECONDS", "10"))
 RUN_TIME_LIMIT_SECONDS = float(os.environ.get("RUN_TIME_LIMIT_SECONDS", "300"))
+# How many runs one server process works on at once; more wait their turn.
+RUN_CONCURRENCY = int(os.environ.get("RUN_CONCURRENCY", "32"))
 SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", "15"))

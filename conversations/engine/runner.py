@@ -21,7 +21,7 @@ from agents.transcript import PartialAnswer
 from conversations.agent_factory import build_agent, run_context
 from conversations.engine.recorder import EventRecorder
 from conversations.engine.storage import RunSpec
-from conversations.engine.upkeep import active_runs, ensure_upkeep
+from conversations.engine.upkeep import active_runs, ensure_upkeep, run_slots
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +81,13 @@ class RunDriver:
         """Feed the agent's events to the recorder; return the final status."""
         status, error = "failed", "the agent stopped without finishing"
         try:
-            agent = await build_agent(self.spec)
-            async for event in agent.run(self.spec.message, run_context(self.spec)):
-                finished = await self.take(event)
-                if finished is not None:
-                    status, error = finished
+            async with run_slots():
+                agent = await build_agent(self.spec)
+                context = run_context(self.spec)
+                async for event in agent.run(self.spec.message, context):
+                    finished = await self.take(event)
+                    if finished is not None:
+                        status, error = finished
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # building or running the agent failed: report it

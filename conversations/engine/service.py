@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 # Strong references to the tasks of this process's runs (asyncio keeps weak ones).
 run_tasks: dict[str, asyncio.Task] = {}
+background_tasks: set[asyncio.Task] = set()
 # One recovery sweep per event loop (tests run many loops in one process).
 _sweepers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -54,7 +55,11 @@ async def submit_message(
     )
     if admission.duplicate:
         return admission
-    await publish_frames(session_id, [admission.envelope])
+    # Other watchers hear of the message in the background: the caller's answer
+    # (a socket's ack) must not wait for a layer round trip.
+    publish = asyncio.create_task(publish_frames(session_id, [admission.envelope]))
+    background_tasks.add(publish)
+    publish.add_done_callback(background_tasks.discard)
     if admission.interrupted_run_id is not None:
         await cancel_run(admission.interrupted_run_id)
     if admission.spec is not None:

@@ -1,5 +1,5 @@
 """What a process does once for all the runs it drives: one heartbeat, one cancel
-listener.
+listener, and the slots that bound how many of them work at once.
 
 Per run, these cost a database round trip every heartbeat period and a layer
 subscribe and unsubscribe: in a burst of 500 short runs that was more queries
@@ -31,8 +31,26 @@ class Cancellable(Protocol):
 # Runs driven by this process, by run id: cancel reaches them without the layer.
 active_runs: dict[str, Cancellable] = {}
 
-# One set of duties per event loop (a process, or a test).
+# One set of duties, and of run slots, per event loop (a process, or a test).
 _duties: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def run_slots() -> asyncio.Semaphore:
+    """At most RUN_CONCURRENCY runs of this process work at once; the others wait
+    their turn, still `running` to the rest of the system and kept alive by the
+    heartbeat.
+
+    Unbounded, a burst of 500 runs made every run slow: each batch of events
+    waited behind every other run's work on the event loop and the database
+    threads, and delivery latency grew to seconds. Bounded, the runs at work
+    keep their latency and the rest start as slots free up.
+    """
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(settings.RUN_CONCURRENCY)
+    return slots
 
 
 def ensure_upkeep() -> None:

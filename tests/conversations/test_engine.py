@@ -231,3 +231,23 @@ async def test_the_process_heartbeat_keeps_runs_fresh_and_reads_cancels_from_the
     await Run.objects.filter(pk=admission.run_id).aupdate(cancel_requested=True)
     await wait_for_run(admission.run_id)
     assert (await run_of(admission.run_id)).status == "cancelled"
+
+
+async def test_runs_beyond_the_process_concurrency_wait_for_a_slot(
+    alice, test_agents, settings
+):
+    settings.RUN_CONCURRENCY = 1
+    sessions = [await anew_session(alice, "slow") for _ in range(3)]
+    working, waiting, dropped = [
+        await submit_message(s.id, "slow", "talk to me") for s in sessions
+    ]
+    await asyncio.sleep(0.3)
+    # Admitted and `running` to everyone else, but not at work yet.
+    assert [e["type"] for e in await stored(sessions[1].id)] == ["user_message"]
+    assert (await run_of(waiting.run_id)).status == "running"
+    assert await cancel_active_run(sessions[2].id) == dropped.run_id
+    await wait_for_run(dropped.run_id)
+    assert (await run_of(dropped.run_id)).status == "cancelled"
+    await wait_for_run(working.run_id)
+    await wait_for_run(waiting.run_id)
+    assert (await run_of(waiting.run_id)).status == "succeeded"
