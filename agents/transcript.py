@@ -44,6 +44,12 @@ def tool_message(outcome: ToolResult | ToolError) -> ChatMessage:
     return ChatMessage("tool", content, tool_call_id=outcome.call_id, name=outcome.tool)
 
 
+# The event types `history_messages` reads; a store may load only these.
+CONTEXT_TYPES = frozenset(
+    {"user_message", "tool_call", "tool_result", "tool_error", "final"}
+)
+
+
 def history_messages(events: Iterable[PersistedEvent]) -> list[ChatMessage]:
     """The chat messages of earlier runs: user messages, final answers, and each
     tool call with its outcome (an assistant message asking for the call, then the

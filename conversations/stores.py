@@ -9,32 +9,41 @@ read-modify-writes of one key never lose a write.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from agents.events import PERSISTED_TYPES, PersistedEvent, from_wire
+from agents.events import PersistedEvent, from_wire
 from agents.stores import StateNamespace
+from agents.transcript import CONTEXT_TYPES
 from conversations.engine.storage import in_db_thread
 from conversations.models import AgentState, Event
-
-HISTORY_TYPES = PERSISTED_TYPES - {"run_started", "run_finished", "info"}
 
 
 def load_history(session_id: Any, before_seq: int) -> list[PersistedEvent]:
     """Events of the runs admitted before the one whose message has `before_seq`,
     run by run: a message queued while a run streamed has a seq in the middle of
-    that run's events, but the model must read each run after its own message."""
+    that run's events, but the model must read each run after its own message.
+
+    Only the types the model's context is built from (`CONTEXT_TYPES`): thoughts,
+    state changes and bookkeeping are about a quarter of a long transcript.
+    """
     rows = (
         Event.objects.for_session(session_id)
-        .filter(run__first_seq__lt=before_seq, type__in=HISTORY_TYPES)
+        .filter(run__first_seq__lt=before_seq, type__in=CONTEXT_TYPES)
         .order_by("run__first_seq", "seq")
-        .values_list("type", "data")
+        .values_list("type", Cast("data", output_field=TextField()))
     )
-    return [from_wire(type_, data) for type_, data in rows]
+    types, texts = zip(*rows, strict=True) if rows else ((), ())
+    # One JSON parse of all the rows: per-row decoding through the field's
+    # converter was half the time of rebuilding a 10,000-event context.
+    datas = json.loads(f"[{','.join(texts)}]")
+    return [from_wire(type_, data) for type_, data in zip(types, datas, strict=True)]
 
 
 class TranscriptHistoryStore:
