@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agents.events import Thought
+from conversations.admin.timeline import TIMELINE_PAGE_SIZE
 from conversations.engine.storage import write_batch
 from conversations.models import ChatSession, Run
 from tests.admin.transcripts import full_transcript, long_transcript
@@ -59,15 +60,18 @@ def test_ten_thousand_event_session_opens_one_page_under_a_fixed_query_budget(
     assert first.status_code == 200
     assert len(queries) <= QUERY_BUDGET, [q["sql"] for q in queries]
     assert elapsed < 5.0  # rendering all 10,000 events would take far longer
-    assert 'id="seq-200"' in first.text and 'id="seq-201"' not in first.text
-    assert "Events 1\N{EN DASH}200 of 10000" in first.text
-    assert "?after=200" in first.text and "?after=9800" in first.text
+    size = TIMELINE_PAGE_SIZE
+    assert f'id="seq-{size}"' in first.text
+    assert f'id="seq-{size + 1}"' not in first.text
+    assert f"Events 1\N{EN DASH}{size} of 10000" in first.text
+    last_page = 10_000 - size
+    assert f"?after={size}" in first.text and f"?after={last_page}" in first.text
     with CaptureQueriesContext(connection) as queries:
-        last = viewer_client.get(page_of(session, 9_800))
+        last = viewer_client.get(page_of(session, last_page))
     assert len(queries) <= QUERY_BUDGET
-    assert 'id="seq-9801"' in last.text and 'id="seq-10000"' in last.text
+    assert f'id="seq-{last_page + 1}"' in last.text and 'id="seq-10000"' in last.text
     assert 'rel="next"' not in last.text
-    assert "Events 9801\N{EN DASH}10000 of 10000" in last.text
+    assert f"Events {last_page + 1}\N{EN DASH}10000 of 10000" in last.text
 
 
 @pytest.mark.parametrize("after", ["-5", "junk", "999999"])
