@@ -190,6 +190,13 @@ class EventQuerySet(models.QuerySet):
     def up_to(self, seq: int) -> EventQuerySet:
         return self.filter(seq__lte=seq)
 
+    def page(self, after: int, size: int) -> EventQuerySet:
+        """The (at most) `size` events after `after`, in order. Seqs are gapless, so
+        a bounded range is exact, and the database reads only the page's rows
+        even when its statistics are stale: on a freshly loaded 10,000-event
+        session, `after(n)[:100]` with the feedback join hashed all 10,000 rows."""
+        return self.after(after).up_to(after + size)[:size]
+
     def append_rows(self, rows: list[EventRow]) -> None:
         """Insert rows fast: PostgreSQL's COPY (about 3x a multi-row INSERT and
         no model instances), a bulk INSERT elsewhere."""

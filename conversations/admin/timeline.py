@@ -87,8 +87,8 @@ class TimelinePage:
         after = min(max(after, 0), session.last_seq)
         events = list(
             Event.objects.for_session(session.pk)
-            .after(after)
-            .select_related("feedback")[:TIMELINE_PAGE_SIZE]
+            .select_related("feedback")
+            .page(after, TIMELINE_PAGE_SIZE)
         )
         last = events[-1].seq if events else after
         return cls(build_entries(events), after, last, session.last_seq)

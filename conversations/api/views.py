@@ -175,7 +175,7 @@ class SessionViewSet(
         session = self.get_object()
         page = query(EventPageQuerySerializer, request)
         after, limit = page["after"], page["limit"]
-        rows = list(Event.objects.for_session(session.id).after(after)[: limit + 1])
+        rows = list(Event.objects.for_session(session.id).page(after, limit + 1))
         next_url = None
         if len(rows) > limit:
             rows = rows[:limit]
