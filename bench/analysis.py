@@ -26,37 +26,40 @@ runs and more repeats, uvicorn on both stacks, idle sockets on both stacks).
 """
 
 FINDINGS = """
-**Store and stream (1).** One run streams at about 2x the 8,000/s target on
-PostgreSQL and 40x the naive path, which is held to a few hundred events/s because
-every commit waits for a WAL flush (`write_batch` alone: ~550/s one event per
-transaction, ~20,000/s in batches of 50, ~40-60,000/s in batches of 200-1,000).
-Events go into PostgreSQL with `COPY` (`EventQuerySet.append_rows`), about 3x a
-multi-row `INSERT` of model instances. The one-run figure is bounded by the
-server's event loop: agent, recorder, layer and socket framing share one thread,
-and the database work waits on pool threads. Ten runs at once reach 0.84x one run
-on PostgreSQL + Redis and about 0.9x on SQLite, just under the 0.9x target: ten
-recorders, ten flush loops and ten `PUBLISH`es per batch window share that loop,
-and their batches get smaller. What moved this figure (same scenario, same
-machine): encoding each event to JSON once at publish instead of once per socket,
-and the Redis pub/sub layer instead of channels-redis' list layer (0.58x -> 0.84x).
-The remaining lever is the recorder's batching under contention (flush by size,
-stretch the window while a write is in flight).
+The machine matters: the figures of 2026-11-24 came from an Intel Xeon VM; this
+run's machine (see above) streams bare frames at about two thirds of that speed,
+and its speed drifts by a third within minutes. Compare ratios, not absolutes.
 
-**Many users (2).** Correctness holds (no error, no cross-talk, every seq once).
-Latency does not: 500 runs started in the same instant take 8-12 s to finish, so
-delivery latency measured from each event's stored `ts` is seconds (p99 ~3.5 s on
-PostgreSQL + Redis, ~1.7 s on SQLite), far over 250 ms. This is queueing on a
-saturated CPU: the server, PostgreSQL, Redis and the 500-socket client share two
-cores, and the server profile shows the loop busy the whole time (Redis publishes,
-per-run admission and agent set-up, socket framing). With the list-based Redis
-layer, `group_send` alone was a third of the loop (p99 7.1 s); the pub/sub layer,
-a dedicated 16-thread database pool and one cancel-control channel per process
-instead of a layer listener per run brought p50 from 4.7 s to ~1 s and p99 from
-7.1 s to ~3.5 s. Each short run still costs about ten transactions (admission,
-history, state, small batches, finish, queue check); cutting those (return the
-run's spec from the admission, store `run_started` with it, allocate seqs with
-`UPDATE ... RETURNING`) is the next step, and a burst this size wants more than
-one server process: the design is built for that (no sticky sessions).
+**Store and stream (1).** One run streams at about 10,000 events/s on PostgreSQL,
+above the 8,000/s target but with little room on this machine (a slow stretch
+gave 7,300 in one run of the suite), and 16-18x the naive path, which is held to a
+few hundred events/s because every commit waits for a WAL flush (`write_batch`:
+see the profile rows). Events go into PostgreSQL with `COPY`, about 3x a
+multi-row `INSERT`. The one-run figure is bounded by the server's event loop:
+agent, recorder, layer and socket framing share one thread (the profile below).
+Ten runs at once now come out at 1.0-1.2x one run on PostgreSQL + Redis and about
+0.9-1.0x on SQLite (was 0.84x and 0.89x). What moved it: two database threads
+instead of sixteen (each extra thread fights the loop for the GIL), and one
+heartbeat and one cancel listener per process instead of per run.
+
+**Many users (2).** Met on both stacks: no error, no cross-talk, every seq once,
+and delivery p99 of about 60-130 ms (was 3.5 s on PostgreSQL + Redis and 1.7 s on
+SQLite). Measured step by step on this machine, 500-run burst, PostgreSQL + Redis,
+p99 / all runs done: 5.5-8 s / 15-25 s at the start of the day; per-process
+heartbeat and cancel listener 6.6 s / 19 s; 22 -> 11 statements per run (seqs
+with `UPDATE ... RETURNING`, the admission carrying the run's spec, no `SELECT 1`
+health check before every engine call) 3.9 s / 10 s and server CPU 23 -> 13 s;
+2 database threads instead of 16 plus at most `RUN_CONCURRENCY` (32) runs at work
+per process: ~30-100 ms / 7-10 s. The profile that found it: py-spy showed the
+sixteen database threads waiting, and `pg_stat_activity` showed their PostgreSQL
+sessions `idle in transaction`, waiting for the client: each statement's result
+waited for a GIL handoff before the next could go, so every transaction stretched
+while its `ts` was already taken. Without the bound on runs at work, two threads
+still gave p50 ~1 s: every run's batches waited behind every other run's. The
+remaining limit is CPU: about 20 ms of server CPU per short run (ORM statements,
+Channels and daphne framing, the socket's authentication at connect), so one
+process finishes 500 runs in 7-10 s; more runs need more processes, which the
+design allows (no sticky sessions).
 
 **No silent loss (3).** Every socket ends with exactly the stored transcript at
 1, 10 and 100 subscribers. The layer alone delivered 100% live: the recorder
@@ -64,9 +67,16 @@ publishes one layer message per batch, so a 2,000-event burst is a few dozen lay
 messages, and gap repair (refill from the database on a seq gap, and a tail check
 a second after news stops) covers whatever a layer drops.
 
-**Big sessions (4).** All met with a fixed number of queries; the admin timeline's
-p50 is under 50 ms, its p99 is not (one page of 200 events rendered by the admin's
-templates on a loaded machine).
+**Big sessions (4).** The agent's context of 10,013 events: the store now reads
+only the event types the model sees and parses their JSON in one call (was half
+the time in per-row decoding), ~50-90 ms. Transcript and admin pages read a
+bounded seq range: with statistics not yet gathered, `after(n)[:100]` with the
+feedback join made PostgreSQL hash the whole session for one page (15 ms of a
+page). The admin timeline shows 100 events a page, as the API does (200 cards took
+~65 ms to render, two thirds of it in the template), and is timed as production
+renders it (template debug off; it was on in earlier runs of this benchmark). Its
+p50 sits just under 50 ms and moves with the machine's drift: the Django admin's
+own page and the template language are the remaining cost.
 
 **Idle sockets (5).** Met: the app adds about as much again as daphne's own
 per-socket cost. daphne does not negotiate permessage-deflate (the client offers
@@ -75,19 +85,20 @@ for a zlib context; a server that does negotiate it (uvicorn with `websockets`)
 would need to be measured again before switching.
 
 **Latency (6).** Met. Message -> first event is ~8 ms p50 on PostgreSQL + Redis and
-~4 ms on SQLite: the admission is one transaction, and the sender gets its stored
-`user_message` straight away instead of through the layer. Across two instances at
-500 events/s the Redis path keeps p99 under 10 ms.
+~5 ms on SQLite: the admission is one transaction, and the sender gets its ack and
+stored `user_message` straight away (the layer publish to other watchers no longer
+holds the ack back). Across two instances at 500 events/s the Redis path keeps p99
+around 10 ms.
 
-**Server choice (7).** uvicorn is not a clear win: it streams one run about 1.2x
-daphne, but ten runs at once and the 500-user burst come out level, because those
-limits are the app's own loop work and the database's commits, not the server.
-Its bare-socket figure is lower than daphne's because uvicorn's `send` waits for
-the socket to drain (backpressure) while daphne's returns at once and buffers in
-Twisted: daphne's figure measures its buffer, not the wire. daphne stays the
-supported server; the app is plain ASGI, so uvicorn runs it too
-(`uvicorn agentsite.asgi:application`), and its backpressure is the better
-behaviour for slow clients.
+**Server choice (7).** uvicorn is not a win: it streams one run at 0.75-0.8x
+daphne and finishes the 500-user burst about as fast, because the limits are the
+app's own loop work and the database's commits, not the server. Its bare-socket
+figure is lower than daphne's because uvicorn's `send` waits for the socket to
+drain (backpressure) while daphne's returns at once and buffers in Twisted:
+daphne's figure measures its buffer, not the wire. daphne stays the supported
+server; the app is plain ASGI, so uvicorn runs it too (`uvicorn
+agentsite.asgi:application`), and its backpressure is the better behaviour for
+slow clients.
 """
 
 
