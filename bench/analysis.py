@@ -32,19 +32,23 @@ and its speed drifts by a third within minutes. Compare ratios, not absolutes.
 
 **Store and stream (1).** One run streams at about 10,000 events/s on PostgreSQL,
 above the 8,000/s target but with little room on this machine (a slow stretch
-gave 7,300 in one run of the suite), and 16-18x the naive path, which is held to a
+gave 7,300 in one run of the suite), and 16-21x the naive path, which is held to a
 few hundred events/s because every commit waits for a WAL flush (`write_batch`:
 see the profile rows). Events go into PostgreSQL with `COPY`, about 3x a
 multi-row `INSERT`. The one-run figure is bounded by the server's event loop:
-agent, recorder, layer and socket framing share one thread (the profile below).
-Ten runs at once now come out at 1.0-1.2x one run on PostgreSQL + Redis and about
-0.9-1.0x on SQLite (was 0.84x and 0.89x). What moved it: two database threads
-instead of sixteen (each extra thread fights the loop for the GIL), and one
-heartbeat and one cancel listener per process instead of per run.
+agent, recorder, layer and socket framing share one thread (see the server profile).
+Ten runs at once come out at 0.96-1.2x one run on PostgreSQL + Redis (was
+0.84x). What moved it: two database threads instead of sixteen (each extra thread
+fights the loop for the GIL), and one heartbeat and one cancel listener per
+process instead of per run. On SQLite the ratio is 0.9-1.0x in quick runs but
+0.74x (0.71-1.06x) in the full run, whose runs are three times longer: not met
+there, and not explained yet. The suspect, unmeasured, is the single database
+thread SQLite now gets (right for bursts of short runs, see 2), which all ten
+recorders share.
 
 **Many users (2).** Met on both stacks: no error, no cross-talk, every seq once,
-and delivery p99 of about 60-130 ms (was 3.5 s on PostgreSQL + Redis and 1.7 s on
-SQLite). Measured step by step on this machine, 500-run burst, PostgreSQL + Redis,
+and delivery p99 of about 40-220 ms across repeats (was 3.5 s on PostgreSQL +
+Redis and 1.7 s on SQLite). Measured step by step on this machine, 500-run burst, PostgreSQL + Redis,
 p99 / all runs done: 5.5-8 s / 15-25 s at the start of the day; per-process
 heartbeat and cancel listener 6.6 s / 19 s; 22 -> 11 statements per run (seqs
 with `UPDATE ... RETURNING`, the admission carrying the run's spec, no `SELECT 1`
@@ -75,8 +79,10 @@ feedback join made PostgreSQL hash the whole session for one page (15 ms of a
 page). The admin timeline shows 100 events a page, as the API does (200 cards took
 ~65 ms to render, two thirds of it in the template), and is timed as production
 renders it (template debug off; it was on in earlier runs of this benchmark). Its
-p50 sits just under 50 ms and moves with the machine's drift: the Django admin's
-own page and the template language are the remaining cost.
+p50 sits at the 50 ms line (45 ms on PostgreSQL, 52 ms on SQLite in the full run)
+and moves with the machine's drift: the Django admin's own page and the template
+language are the remaining cost; rendering the cards in Python would be the next
+step.
 
 **Idle sockets (5).** Met: the app adds about as much again as daphne's own
 per-socket cost. daphne does not negotiate permessage-deflate (the client offers
@@ -90,9 +96,11 @@ stored `user_message` straight away (the layer publish to other watchers no long
 holds the ack back). Across two instances at 500 events/s the Redis path keeps p99
 around 10 ms.
 
-**Server choice (7).** uvicorn is not a win: it streams one run at 0.75-0.8x
-daphne and finishes the 500-user burst about as fast, because the limits are the
-app's own loop work and the database's commits, not the server. Its bare-socket
+**Server choice (7).** uvicorn is not a clear win: on PostgreSQL + Redis it
+streams one run at 0.76-0.84x daphne, and the 500-user burst came out 1.2x
+slower in a quick run and faster in the full one (p99 0.68x, all done 0.79x),
+because the limits are the app's own loop work and the database's commits, not
+the server. Its bare-socket
 figure is lower than daphne's because uvicorn's `send` waits for the socket to
 drain (backpressure) while daphne's returns at once and buffers in Twisted:
 daphne's figure measures its buffer, not the wire. daphne stays the supported
