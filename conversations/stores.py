@@ -33,17 +33,18 @@ def load_history(session_id: Any, before_seq: int) -> list[PersistedEvent]:
     Only the types the model's context is built from (`CONTEXT_TYPES`): thoughts,
     state changes and bookkeeping are about a quarter of a long transcript.
     """
-    rows = (
+    rows = list(
         Event.objects.for_session(session_id)
         .filter(run__first_seq__lt=before_seq, type__in=CONTEXT_TYPES)
         .order_by("run__first_seq", "seq")
         .values_list("type", Cast("data", output_field=TextField()))
     )
-    types, texts = zip(*rows, strict=True) if rows else ((), ())
     # One JSON parse of all the rows: per-row decoding through the field's
     # converter was half the time of rebuilding a 10,000-event context.
-    datas = json.loads(f"[{','.join(texts)}]")
-    return [from_wire(type_, data) for type_, data in zip(types, datas, strict=True)]
+    datas = json.loads("[" + ",".join(text for _, text in rows) + "]")
+    return [
+        from_wire(type_, data) for (type_, _), data in zip(rows, datas, strict=True)
+    ]
 
 
 class TranscriptHistoryStore:

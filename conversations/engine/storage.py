@@ -252,15 +252,18 @@ def _admit(
                 status__in=(Run.Status.RUNNING, Run.Status.QUEUED),
             ).values_list("pk", "status", "heartbeat_at")
         )
-        active = next((r for r in open_runs if r[1] == Run.Status.RUNNING), None)
-        if active is not None and active[2] < now - timedelta(seconds=stale_after):
-            interrupt_run(active[0], "the process running it stopped")
+        running = [
+            (pk, beat) for pk, status, beat in open_runs if status == Run.Status.RUNNING
+        ]
+        active, last_beat = running[0] if running else (None, None)
+        if active is not None and last_beat < now - timedelta(seconds=stale_after):
+            interrupt_run(active, "the process running it stopped")
             active = None
         interrupted = promoted = None
         if active is None:
             # A run just finished and its process has not yet promoted the queue:
             # this message goes behind the queued ones, whose head starts now.
-            if any(r[1] == Run.Status.QUEUED for r in open_runs):
+            if any(status == Run.Status.QUEUED for _, status, _ in open_runs):
                 promoted = _promote_oldest_queued(session_id, now)
             status = Run.Status.QUEUED if promoted else Run.Status.RUNNING
         elif policy == "reject":
@@ -268,8 +271,8 @@ def _admit(
         else:
             status = Run.Status.QUEUED
             if policy == "interrupt":
-                Run.objects.filter(pk=active[0]).update(cancel_requested=True)
-                interrupted = active[0]
+                Run.objects.filter(pk=active).update(cancel_requested=True)
+                interrupted = active
         session = allocate_seqs(session_id, 1, now, title=_title_from(text))
         run = Run.objects.create(
             session_id=session_id,
