@@ -234,6 +234,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.send(text_data=frame["json"])  # encoded once, at publish
 
     async def _check_tail(self) -> None:
-        await asyncio.sleep(TAIL_CHECK_DELAY)
-        async with self.sending:
-            await self._send_text(await self.cursor.catch_up())
+        """After news stops: check for a lost tail until nothing is missing."""
+        while True:
+            await asyncio.sleep(TAIL_CHECK_DELAY)
+            async with self.sending:
+                await self._send_text(await self.cursor.catch_up())
+            if not self.cursor.behind:
+                return

@@ -38,6 +38,24 @@ async def test_cursor_passes_deltas_and_drops_repeats(alice_session):
     assert await cursor.accept([frames[0], delta, frames[0]]) == [frames[0], delta]
 
 
+async def test_tail_check_leaves_news_still_on_its_way_to_the_layer(alice_session):
+    cursor = SeqCursor(alice_session.id, sent=0)
+    frames = await awrite_batch(alice_session.id, None, [Info("a"), Info("b")])
+    assert await cursor.catch_up() == []  # stored, but its news may yet come
+    assert cursor.behind
+    assert [f["seq"] for f in await cursor.accept(frames)] == [1, 2]
+    assert not cursor.behind
+    assert await cursor.catch_up() == []
+
+
+async def test_tail_check_refills_a_lost_tail_at_the_next_check(alice_session):
+    cursor = SeqCursor(alice_session.id, sent=0)
+    await awrite_batch(alice_session.id, None, [Info("a"), Info("b")])
+    assert await cursor.catch_up() == []
+    assert [f["seq"] for f in await cursor.catch_up()] == [1, 2]
+    assert not cursor.behind
+
+
 @pytest.fixture
 def lossy_layer(settings):
     settings.CHANNEL_LAYERS = {

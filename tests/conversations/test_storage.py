@@ -61,6 +61,16 @@ def test_seqs_stay_gapless_and_unique_with_many_writers_on_many_sessions(alice):
         assert session.last_seq == 60
 
 
+def test_stored_batch_reads_back_as_the_envelopes_it_returned(alice_session):
+    """The bulk write path (COPY, or executemany) stores what the ORM would."""
+    run = admit_message(alice_session.id, "hi", None, "reject", STALE)
+    data = [Info("plain"), Info('quote " backslash \\ ünïcode 🙂'), Info("x" * 5000)]
+    returned = write_batch(alice_session.id, run.run_id, data)
+    stored = Event.objects.for_session(alice_session.id).filter(seq__gt=run.seq)
+    assert [event.envelope() for event in stored.order_by("seq")] == returned
+    assert [e["data"]["text"] for e in returned] == [e.text for e in data]
+
+
 def test_two_concurrent_starts_make_exactly_one_run_and_reject_the_other(alice_session):
     results = in_threads(
         2, lambda i: admit_message(alice_session.id, f"hi {i}", None, "reject", STALE)
