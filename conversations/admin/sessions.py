@@ -43,6 +43,53 @@ def per_session(rows: QuerySet, aggregate: Any, via: str = "session") -> Coalesc
     return Coalesce(Subquery(values), 0)
 
 
+def with_counts(sessions: QuerySet) -> QuerySet:
+    """Sessions with what the list shows per row: runs by status, tokens and the
+    owner's feedback, as correlated subqueries."""
+    columns = {
+        name: per_session(Run.objects.filter(status=status), Count("pk"))
+        for status, name in STATUS_COLUMNS.items()
+    }
+    tokens = Sum(F("input_tokens") + F("output_tokens"))
+    return sessions.annotate(
+        **columns,
+        tokens=per_session(Run.objects.all(), tokens),
+        feedback_up=per_session(
+            Feedback.objects.filter(rating=1), Count("pk"), "event__session"
+        ),
+        feedback_down=per_session(
+            Feedback.objects.filter(rating=-1), Count("pk"), "event__session"
+        ),
+    )
+
+
+def add_counts(session: ChatSession) -> None:
+    """Give one session the attributes `with_counts` annotates, from two grouped
+    queries. Compiling the list's eight subqueries cost a review page about 6 ms,
+    more than running them."""
+    runs = (
+        Run.objects.filter(session=session)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), used=Sum(F("input_tokens") + F("output_tokens")))
+    )
+    session.tokens = 0
+    for name in STATUS_COLUMNS.values():
+        setattr(session, name, 0)
+    for row in runs:
+        setattr(session, STATUS_COLUMNS[row["status"]], row["n"])
+        session.tokens += row["used"] or 0
+    ratings = dict(
+        Feedback.objects.filter(event__session=session)
+        .order_by()
+        .values("rating")
+        .annotate(n=Count("pk"))
+        .values_list("rating", "n")
+    )
+    session.feedback_up = ratings.get(Feedback.Rating.UP, 0)
+    session.feedback_down = ratings.get(Feedback.Rating.DOWN, 0)
+
+
 class RunStatusFilter(admin.SimpleListFilter):
     """Sessions with at least one run in a status; problems first, as they are
     what a reviewer looks for."""
@@ -120,25 +167,13 @@ class ChatSessionAdmin(admin.ModelAdmin):
         css = {"all": ["admin-review/timeline.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        columns = {
-            name: per_session(Run.objects.filter(status=status), Count("pk"))
-            for status, name in STATUS_COLUMNS.items()
-        }
-        tokens = Sum(F("input_tokens") + F("output_tokens"))
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                **columns,
-                tokens=per_session(Run.objects.all(), tokens),
-                feedback_up=per_session(
-                    Feedback.objects.filter(rating=1), Count("pk"), "event__session"
-                ),
-                feedback_down=per_session(
-                    Feedback.objects.filter(rating=-1), Count("pk"), "event__session"
-                ),
-            )
-        )
+        """The list's per-row counts for the list only; the review page adds its
+        own (`add_counts`), cheaper for one session."""
+        sessions = super().get_queryset(request)
+        match = request.resolver_match
+        if match is not None and match.url_name.endswith("_changelist"):
+            return with_counts(sessions)
+        return sessions
 
     @admin.display(description="events", ordering="last_seq")
     def events(self, session: ChatSession) -> int:
@@ -182,6 +217,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     ):
         if obj is not None:
             after = parse_after(request.GET.get("after"))
+            add_counts(obj)
             context["timeline"] = TimelinePage.load(obj, after)
             context["runs_by_status"] = self.runs(obj)
             context["feedback_counts"] = self.feedback(obj)

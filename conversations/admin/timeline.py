@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from agents.events import PERSISTED_TYPES
+from conversations.admin.cards import timeline_html
 from conversations.models import ChatSession, Event, Feedback
 
 # Events per page: 100, as the API's transcript page. At 200 the page took
@@ -92,6 +94,11 @@ class TimelinePage:
         )
         last = events[-1].seq if events else after
         return cls(build_entries(events), after, last, session.last_seq)
+
+    @property
+    def cards(self) -> SafeString:
+        """The page's events as HTML (conversations.admin.cards)."""
+        return timeline_html(self.entries)
 
     @property
     def earlier(self) -> int | None:

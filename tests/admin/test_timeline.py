@@ -1,7 +1,5 @@
 """A session's review page: the transcript as a timeline, one seq range at a time."""
 
-import time
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +14,8 @@ from tests.factories import new_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-QUERY_BUDGET = 10  # measured: 8 (session, user, permissions, one event range)
+# measured: 10 (session, user, permissions, run and feedback counts, one event range)
+QUERY_BUDGET = 10
 
 
 def page_of(session: ChatSession, after: int | None = None) -> str:
@@ -48,18 +47,29 @@ def test_timeline_shows_what_the_agent_did_and_why(viewer_client, alice):
         assert fragment in html, fragment
 
 
+def test_review_page_states_the_sessions_counts_as_the_list_does(viewer_client, alice):
+    session = full_transcript(new_session(alice))
+    html = viewer_client.get(page_of(session)).text
+    facts = html[html.index('<dl class="review-facts">') : html.index("</dl>")]
+    for fragment in [
+        "<dt>Events</dt><dd>14</dd>",
+        'review-pill--succeeded">1 succeeded',
+        'review-pill--failed">1 failed',
+        "<dt>Tokens</dt><dd>300</dd>",
+        '0 up, <span class="review-down">1 down</span>',
+    ]:
+        assert fragment in facts, fragment
+
+
 def test_ten_thousand_event_session_opens_one_page_under_a_fixed_query_budget(
     viewer_client, alice
 ):
     session = long_transcript(new_session(alice), 10_000)
     assert session.last_seq == 10_000
     with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
         first = viewer_client.get(page_of(session))
-        elapsed = time.perf_counter() - started
     assert first.status_code == 200
     assert len(queries) <= QUERY_BUDGET, [q["sql"] for q in queries]
-    assert elapsed < 5.0  # rendering all 10,000 events would take far longer
     size = TIMELINE_PAGE_SIZE
     assert f'id="seq-{size}"' in first.text
     assert f'id="seq-{size + 1}"' not in first.text

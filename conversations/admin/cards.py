@@ -1,0 +1,222 @@
+"""The timeline's cards as HTML, in the chat page's visual language: the user's
+messages and the agent's answers as bubbles, thoughts quiet, tool calls as cards
+with their outcome, state changes, errors highlighted, and run boundaries with
+status, time and tokens.
+
+Built with `format_html` (every value escaped) rather than in the template
+language: a hundred cards took about 18 ms in Django's template engine, a third
+of the review page's time, and under a millisecond or two here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+from django.template.defaultfilters import floatformat, linebreaksbr
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from conversations.admin.timeline import Entry
+    from conversations.models import Event
+
+
+def run_link(event: Event) -> SafeString:
+    url = reverse("admin:conversations_run_change", args=[event.run_id])
+    return format_html('<a href="{}">run details</a>', url)
+
+
+def user_message(entry: Entry) -> SafeString:
+    text = linebreaksbr(entry.event.data.get("text", ""))
+    return format_html('<div class="review-bubble review-bubble--user">{}</div>', text)
+
+
+def run_started(entry: Entry) -> SafeString:
+    event = entry.event
+    return format_html(
+        '<div class="review-run">Run started · {} · {}</div>',
+        event.data.get("agent", ""),
+        run_link(event),
+    )
+
+
+def note(entry: Entry) -> SafeString:
+    return format_html(
+        '<p class="review-note">{}</p>', entry.event.data.get("text", "")
+    )
+
+
+def thought(entry: Entry) -> SafeString:
+    text = entry.event.data.get("text", "")
+    return format_html('<p class="review-thought">{}</p>', text)
+
+
+def tool_call(entry: Entry) -> SafeString:
+    """The call with its arguments, and its result or error when on the page."""
+    data, outcome = entry.event.data, entry.outcome
+    failed = outcome is not None and outcome.event.type == "tool_error"
+    time, result = "", mark_safe('<p class="review-note">No result on this page.</p>')
+    if outcome is not None and outcome.event.type == "tool_result":
+        time = duration(outcome.event.data.get("duration_ms"), 1)
+        result = format_html(
+            '<pre id="seq-{}" class="review-card__result">{}</pre>',
+            outcome.event.seq,
+            outcome.payload,
+        )
+    elif failed:
+        result = format_html(
+            '<p id="seq-{}" class="review-card__error">{}</p>',
+            outcome.event.seq,
+            outcome.event.data.get("error", ""),
+        )
+    return format_html(
+        '<div class="review-card{}"><div class="review-card__head"><code>{}</code>'
+        '<span class="review-card__id">{}</span>{}</div>'
+        '<pre class="review-card__args">{}</pre>{}</div>',
+        " review-card--error" if failed else "",
+        data.get("tool", ""),
+        data.get("call_id", ""),
+        time,
+        entry.payload,
+        result,
+    )
+
+
+def tool_result(entry: Entry) -> SafeString:
+    """A result whose call is on an earlier page."""
+    data = entry.event.data
+    return format_html(
+        '<div class="review-card"><div class="review-card__head"><code>{}</code>'
+        '<span class="review-card__id">result of {}</span>{}</div>'
+        '<pre class="review-card__result">{}</pre></div>',
+        data.get("tool", ""),
+        data.get("call_id", ""),
+        duration(data.get("duration_ms"), 1),
+        entry.payload,
+    )
+
+
+def tool_error(entry: Entry) -> SafeString:
+    data = entry.event.data
+    return format_html(
+        '<div class="review-card review-card--error"><div class="review-card__head">'
+        '<code>{}</code><span class="review-card__id">error of {}</span></div>'
+        '<p class="review-card__error">{}</p></div>',
+        data.get("tool", ""),
+        data.get("call_id", ""),
+        data.get("error", ""),
+    )
+
+
+def state_delta(entry: Entry) -> SafeString:
+    return format_html(
+        '<div class="review-state"><span>State ({})</span><pre>{}</pre></div>',
+        entry.event.data.get("scope", ""),
+        entry.payload,
+    )
+
+
+def final(entry: Entry) -> SafeString:
+    """The answer, marked when cut short, with the user's rating of it."""
+    data, feedback = entry.event.data, entry.feedback
+    cut = mark_safe(' <em class="review-note">(cut short)</em>')
+    rating = ""
+    if feedback is not None:
+        direction = "up" if feedback.rating > 0 else "down"
+        comment = format_html(": “{}”", feedback.comment) if feedback.comment else ""
+        rating = format_html(
+            '<div class="review-feedback review-feedback--{}">'
+            "Rated {} by the user{}</div>",
+            direction,
+            direction,
+            comment,
+        )
+    return format_html(
+        '<div class="review-bubble review-bubble--agent">{}{}{}</div>',
+        linebreaksbr(data.get("text", "")),
+        cut if data.get("partial") else "",
+        rating,
+    )
+
+
+def error(entry: Entry) -> SafeString:
+    data = entry.event.data
+    return format_html(
+        '<div class="review-error"><strong>{}</strong> {}</div>',
+        data.get("code", ""),
+        data.get("message", ""),
+    )
+
+
+def run_finished(entry: Entry) -> SafeString:
+    event, usage = entry.event, entry.event.data.get("usage") or {}
+    return format_html(
+        '<div class="review-run review-run--end">'
+        '<span class="review-pill review-pill--{}">{}</span> '
+        "{} ms · {} in / {} out tokens{}</div>",
+        event.data.get("status", ""),
+        event.data.get("status", ""),
+        floatformat(event.data.get("duration_ms"), 0),
+        usage.get("input_tokens") or 0,
+        usage.get("output_tokens") or 0,
+        format_html(" · {}", run_link(event)) if event.run_id else "",
+    )
+
+
+def other(entry: Entry) -> SafeString:
+    """A type this page has no card for (a plugin's): its data, as JSON."""
+    return format_html(
+        '<div class="review-state"><span>{}</span><pre>{}</pre></div>',
+        entry.event.type,
+        entry.payload,
+    )
+
+
+def duration(ms: float | None, digits: int) -> SafeString:
+    """A tool's time, as the card's head shows it."""
+    return format_html(
+        '<span class="review-card__time">{} ms</span>', floatformat(ms, digits)
+    )
+
+
+CARDS: dict[str, Callable[[Entry], SafeString]] = {
+    "user_message": user_message,
+    "run_started": run_started,
+    "info": note,
+    "thought": thought,
+    "tool_call": tool_call,
+    "tool_result": tool_result,
+    "tool_error": tool_error,
+    "state_delta": state_delta,
+    "final": final,
+    "error": error,
+    "run_finished": run_finished,
+}
+
+
+def entry_html(entry: Entry) -> SafeString:
+    """One `<li>` of the timeline, linkable by its seq."""
+    event = entry.event
+    problem = (
+        event.type == "run_finished" and event.data.get("status", "") != "succeeded"
+    )
+    stamp = event.ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return format_html(
+        '<li id="seq-{}" class="review-event review-event--{}{}">'
+        '<a class="review-event__seq" href="#seq-{}" title="{} UTC">#{}</a>{}</li>',
+        event.seq,
+        event.type,
+        " review-event--problem" if problem else "",
+        event.seq,
+        stamp,
+        event.seq,
+        CARDS.get(event.type, other)(entry),
+    )
+
+
+def timeline_html(entries: Iterable[Entry]) -> SafeString:
+    """The cards of a page, in order."""
+    return mark_safe("\n".join(entry_html(entry) for entry in entries))
