@@ -54,9 +54,24 @@ def thought(entry: Entry) -> SafeString:
     return format_html('<p class="review-thought">{}</p>', text)
 
 
+def tool_card(
+    entry: Entry, label: str, time: str, body: SafeString, failed: bool = False
+) -> SafeString:
+    """A tool's card: its name, a label, its time when known, and the body."""
+    return format_html(
+        '<div class="review-card{}"><div class="review-card__head"><code>{}</code>'
+        '<span class="review-card__id">{}</span>{}</div>{}</div>',
+        " review-card--error" if failed else "",
+        entry.event.data.get("tool", ""),
+        label,
+        time,
+        body,
+    )
+
+
 def tool_call(entry: Entry) -> SafeString:
     """The call with its arguments, and its result or error when on the page."""
-    data, outcome = entry.event.data, entry.outcome
+    outcome = entry.outcome
     failed = outcome is not None and outcome.event.type == "tool_error"
     time, result = "", mark_safe('<p class="review-note">No result on this page.</p>')
     if outcome is not None and outcome.event.type == "tool_result":
@@ -72,43 +87,26 @@ def tool_call(entry: Entry) -> SafeString:
             outcome.event.seq,
             outcome.event.data.get("error", ""),
         )
-    return format_html(
-        '<div class="review-card{}"><div class="review-card__head"><code>{}</code>'
-        '<span class="review-card__id">{}</span>{}</div>'
-        '<pre class="review-card__args">{}</pre>{}</div>',
-        " review-card--error" if failed else "",
-        data.get("tool", ""),
-        data.get("call_id", ""),
-        time,
-        entry.payload,
-        result,
-    )
+    args = format_html('<pre class="review-card__args">{}</pre>', entry.payload)
+    label = entry.event.data.get("call_id", "")
+    return tool_card(entry, label, time, args + result, failed)
 
 
 def tool_result(entry: Entry) -> SafeString:
     """A result whose call is on an earlier page."""
     data = entry.event.data
-    return format_html(
-        '<div class="review-card"><div class="review-card__head"><code>{}</code>'
-        '<span class="review-card__id">result of {}</span>{}</div>'
-        '<pre class="review-card__result">{}</pre></div>',
-        data.get("tool", ""),
-        data.get("call_id", ""),
+    return tool_card(
+        entry,
+        f"result of {data.get('call_id', '')}",
         duration(data.get("duration_ms"), 1),
-        entry.payload,
+        format_html('<pre class="review-card__result">{}</pre>', entry.payload),
     )
 
 
 def tool_error(entry: Entry) -> SafeString:
     data = entry.event.data
-    return format_html(
-        '<div class="review-card review-card--error"><div class="review-card__head">'
-        '<code>{}</code><span class="review-card__id">error of {}</span></div>'
-        '<p class="review-card__error">{}</p></div>',
-        data.get("tool", ""),
-        data.get("call_id", ""),
-        data.get("error", ""),
-    )
+    error = format_html('<p class="review-card__error">{}</p>', data.get("error", ""))
+    return tool_card(entry, f"error of {data.get('call_id', '')}", "", error, True)
 
 
 def state_delta(entry: Entry) -> SafeString:
