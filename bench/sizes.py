@@ -34,7 +34,7 @@ class Sizes:
 
 
 QUICK = Sizes(
-    repeats=3,
+    repeats=5,
     flood_events=10_000,
     naive_events=1_500,
     bare_events=20_000,
@@ -56,9 +56,9 @@ QUICK = Sizes(
 )
 
 FULL = Sizes(
-    repeats=5,
+    repeats=7,
     flood_events=30_000,
-    naive_events=4_000,
+    naive_events=2_000,
     bare_events=60_000,
     concurrent_runs=10,
     concurrent_events=10_000,
