@@ -7,7 +7,8 @@ fast as a short one. History is evidence: runs, events, feedback and agent state
 read-only here, and only superusers delete sessions or purge a user's data.
 
 This module only registers the admins; `sessions` holds the session list and review
-page, `history` the read-only record, `timeline` the transcript's paging and cards.
+page, `history` the read-only record, `timeline` the transcript's paging and
+`cards` the HTML of its events.
 """
 
 from django.contrib import admin
