@@ -27,24 +27,44 @@ runs and more repeats, uvicorn on both stacks, idle sockets on both stacks).
 
 FINDINGS = """
 The machine matters: the figures of 2026-11-24 came from an Intel Xeon VM; this
-run's machine (see above) streams bare frames at about two thirds of that speed,
-and its speed drifts by a third within minutes. Compare ratios, not absolutes.
+run's machine (see above) is an AMD EPYC VM whose speed swings about 2x within
+minutes. On 2026-11-25 the same one-run flood on PostgreSQL, same code, measured
+6,900 to 12,300 events/s within three minutes, and the server's CPU per event
+moved with it (60 to 111 us). Compare ratios, not absolutes, and read the
+absolute targets with that in mind.
 
-**Store and stream (1).** One run streams at about 10,000 events/s on PostgreSQL,
-above the 8,000/s target but with little room on this machine (a slow stretch
-gave 7,300 in one run of the suite), and 16-21x the naive path, which is held to a
-few hundred events/s because every commit waits for a WAL flush (`write_batch`:
-see the profile rows). Events go into PostgreSQL with `COPY`, about 3x a
-multi-row `INSERT`. The one-run figure is bounded by the server's event loop:
-agent, recorder, layer and socket framing share one thread (see the server profile).
-Ten runs at once come out at 0.96-1.2x one run on PostgreSQL + Redis (was
-0.84x). What moved it: two database threads instead of sixteen (each extra thread
-fights the loop for the GIL), and one heartbeat and one cancel listener per
-process instead of per run. On SQLite the ratio is 0.9-1.0x in quick runs but
-0.74x (0.71-1.06x) in the full run, whose runs are three times longer: not met
-there, and not explained yet. The suspect, unmeasured, is the single database
-thread SQLite now gets (right for bursts of short runs, see 2), which all ten
-recorders share.
+**Store and stream (1).** Where the time went, found with py-spy on a ten-run
+SQLite flood (per-thread CPU from /proc, GIL-holding samples), and what changed:
+(a) SQLite rows went in through `bulk_create`, about 100 us an event of Django
+compiling model instances; one prepared `INSERT` run for every row
+(`executemany`), with values converted once per batch, cut the database thread
+from ~126 to ~40 us an event. (b) A fifth of the time went to watchers reading
+back batches their process was about to publish: the tail check (for a lost last
+message) fired after a second of quiet and read whatever was stored, and a busy
+process publishes a batch a while after storing it. The check now notes the
+session's last seq and refills only what is still missing a second later. (c)
+autobahn builds the arguments of a debug log line for every frame daphne sends and
+colours them with `click.style` when click is importable (uvicorn and schemathesis
+install it): a quarter of the loop's CPU, now switched off when the app loads. (d)
+Channels' in-memory layer deep-copies each message for each receiver; a published
+batch now copies as itself. Together: one SQLite run went from ~5,400 to ~10,000
+events/s (9,900 and 10,642 in today's two full runs) and ten runs at once from
+0.74x to 0.97-0.98x one run. Ten runs on PostgreSQL
++ Redis come out above one run (~1.3x). One PostgreSQL run is the figure the
+machine's swings decide: 7,300 in the first full run of the day, 8,057 in this one (met,
+barely), 8,500-12,700 in side-by-side checks. What bounds it, measured: the server is idle 25-30% of a
+single run, about as long as PostgreSQL spends on CPU for the batches (0.9 s of
+3.5 s). A run has one batch in flight at a time (its seqs are allocated in
+order), so PostgreSQL's part of each batch (COPY, two foreign-key checks and two
+index inserts per row, the commit) is time the run waits; the database thread
+also waits for the GIL behind the loop at each of its round trips (a 1,000-event
+batch takes ~95 ms to write during a flood against ~39 ms alone). Ten runs overlap
+those waits, hence the ratio above 1. Tried and dropped for want of a measurable
+gain on this machine: letting the agent fill the next batch during the write,
+publishing in the background, larger batches, and a 0.5-1 ms GIL switch interval.
+Events go into PostgreSQL with `COPY`, about 3x a multi-row `INSERT`, and the
+naive path (one transaction per event) stays at a few hundred events/s because
+every commit waits for a WAL flush (`write_batch` rows in the profile section).
 
 **Many users (2).** Met on both stacks: no error, no cross-talk, every seq once,
 and delivery p99 of about 40-220 ms across repeats (was 3.5 s on PostgreSQL +
@@ -68,21 +88,26 @@ design allows (no sticky sessions).
 **No silent loss (3).** Every socket ends with exactly the stored transcript at
 1, 10 and 100 subscribers. The layer alone delivered 100% live: the recorder
 publishes one layer message per batch, so a 2,000-event burst is a few dozen layer
-messages, and gap repair (refill from the database on a seq gap, and a tail check
-a second after news stops) covers whatever a layer drops.
+messages, and gap repair (refill from the database on a seq gap, and tail checks
+after news stops, which refill what is still missing a second after they saw it
+stored) covers whatever a layer drops.
 
 **Big sessions (4).** The agent's context of 10,013 events: the store now reads
 only the event types the model sees and parses their JSON in one call (was half
 the time in per-row decoding), ~50-90 ms. Transcript and admin pages read a
 bounded seq range: with statistics not yet gathered, `after(n)[:100]` with the
 feedback join made PostgreSQL hash the whole session for one page (15 ms of a
-page). The admin timeline shows 100 events a page, as the API does (200 cards took
-~65 ms to render, two thirds of it in the template), and is timed as production
-renders it (template debug off; it was on in earlier runs of this benchmark). Its
-p50 sits at the 50 ms line (45 ms on PostgreSQL, 52 ms on SQLite in the full run)
-and moves with the machine's drift: the Django admin's own page and the template
-language are the remaining cost; rendering the cards in Python would be the next
-step.
+page). The admin timeline shows 100 events a page, as the API does, and is timed
+as production renders it (template debug off). Its cards are now built in Python
+with `format_html` (100 cards: ~18 ms in the template language, ~6 ms now), and
+the review page reads its counts with two grouped queries instead of the list's
+eight correlated subqueries, whose compiling alone took ~6 ms: 47 -> 27 ms on
+SQLite in a side-by-side check, 26.6 ms in the first full run of the day.
+In this run, during one of the machine's slow stretches, the page came out at
+48.2 ms on SQLite and 48.6 ms on PostgreSQL, under the line but without margin;
+the agent's context on PostgreSQL came out at 102.6 ms (59.5 ms on 2026-11-24
+and 68.5 ms earlier today, with that code unchanged), over the 100 ms line. Both
+move with the machine; neither has been profiled again in a slow stretch.
 
 **Idle sockets (5).** Met: the app adds about as much again as daphne's own
 per-socket cost. daphne does not negotiate permessage-deflate (the client offers
@@ -97,9 +122,9 @@ holds the ack back). Across two instances at 500 events/s the Redis path keeps p
 around 10 ms.
 
 **Server choice (7).** uvicorn is not a clear win: on PostgreSQL + Redis it
-streams one run at 0.76-0.84x daphne, and the 500-user burst came out 1.2x
-slower in a quick run and faster in the full one (p99 0.68x, all done 0.79x),
-because the limits are the app's own loop work and the database's commits, not
+streams one run at 0.91-0.97x daphne and ten runs at 0.66-0.93x, and the 500-user
+burst came out 1.4x slower in a quick run and faster in today's full runs (p99
+0.74x, all done 0.93x), because the limits are the app's own loop work and the database's commits, not
 the server. Its bare-socket
 figure is lower than daphne's because uvicorn's `send` waits for the socket to
 drain (backpressure) while daphne's returns at once and buffers in Twisted:
