@@ -75,7 +75,7 @@ def tool_call(entry: Entry) -> SafeString:
     failed = outcome is not None and outcome.event.type == "tool_error"
     time, result = "", mark_safe('<p class="review-note">No result on this page.</p>')
     if outcome is not None and outcome.event.type == "tool_result":
-        time = duration(outcome.event.data.get("duration_ms"), 1)
+        time = duration(outcome.event.data.get("duration_ms"))
         result = format_html(
             '<pre id="seq-{}" class="review-card__result">{}</pre>',
             outcome.event.seq,
@@ -98,7 +98,7 @@ def tool_result(entry: Entry) -> SafeString:
     return tool_card(
         entry,
         f"result of {data.get('call_id', '')}",
-        duration(data.get("duration_ms"), 1),
+        duration(data.get("duration_ms")),
         format_html('<pre class="review-card__result">{}</pre>', entry.payload),
     )
 
@@ -173,10 +173,10 @@ def other(entry: Entry) -> SafeString:
     )
 
 
-def duration(ms: float | None, digits: int) -> SafeString:
+def duration(ms: float | None) -> SafeString:
     """A tool's time, as the card's head shows it."""
     return format_html(
-        '<span class="review-card__time">{} ms</span>', floatformat(ms, digits)
+        '<span class="review-card__time">{} ms</span>', floatformat(ms, 1)
     )
 
 
