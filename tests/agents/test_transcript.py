@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from agents.events import (
     Delta,
     Error,
@@ -16,7 +18,7 @@ from agents.events import (
     UserMessage,
 )
 from agents.llm.base import ChatMessage, ToolCallRequest
-from agents.transcript import PartialAnswer, history_messages
+from agents.transcript import PartialAnswer, history_messages, tool_message
 
 
 def test_history_rebuilds_user_messages_answers_and_tool_calls() -> None:
@@ -59,6 +61,13 @@ def test_a_tool_call_that_never_got_an_outcome_is_left_out() -> None:
         RunFinished("cancelled", 1.0),
     ]
     assert history_messages(events) == [ChatMessage("user", "go")]
+
+
+def test_a_result_json_cannot_encode_reaches_the_model_as_its_text() -> None:
+    when = datetime.date(2026, 11, 25)
+    assert tool_message(ToolResult("t1", "today", when, 0.1)) == ChatMessage(
+        "tool", '{"result": "2026-11-25"}', tool_call_id="t1", name="today"
+    )
 
 
 def test_partial_answer_follows_the_text_that_is_still_the_answer() -> None:
