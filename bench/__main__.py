@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench import bigsession, fanout, idle, latency, profile, stream, users
 from bench.analysis import INTRO, analysis
+from bench.calibration import bracketed
 from bench.report import Report, Row, table_text, write
 from bench.servers import EMBEDDED, PROJECT_DIR, SERVICES, Stack, prepare
 from bench.servers import services_available as services_up
@@ -90,21 +91,32 @@ def run_stack(
     prepare(stack)
     services = bool(stack.redis_url)
     daphne: dict[str, float] = {}
+
+    def phase(scenario: str):
+        return bracketed(report, stack.name, scenario)
+
     if "stream" in only:
-        daphne.update(stream.run(report, stack, sizes))
+        with phase("1 store+stream"):
+            daphne.update(stream.run(report, stack, sizes))
     if "users" in only:
-        daphne.update(users.run(report, stack, sizes))
+        with phase("2 many users"):
+            daphne.update(users.run(report, stack, sizes))
     if "fanout" in only:
-        fanout.run(report, stack, sizes)
+        with phase("3 no silent loss"):
+            fanout.run(report, stack, sizes)
     if "big" in only:
-        bigsession.run(report, stack, sizes)
+        with phase("4 big sessions"):
+            bigsession.run(report, stack, sizes)
     if "idle" in only and (services or full):
-        idle.run(report, stack, sizes.idle_sockets)
+        with phase("5 idle connections"):
+            idle.run(report, stack, sizes.idle_sockets)
     if "latency" in only:
-        latency.run(report, stack, sizes)
+        with phase("6 latency"):
+            latency.run(report, stack, sizes)
     wants_uvicorn = services or sizes.uvicorn_on_embedded
     if "uvicorn" in only and wants_uvicorn and {"single", "p99"} <= daphne.keys():
-        compare_servers(report, stack, sizes, daphne)
+        with phase("7 server choice"):
+            compare_servers(report, stack, sizes, daphne)
     if "profile" in only and services:
         text = profile.run(report, stack, sizes)
         report.note(

@@ -40,6 +40,8 @@ class Report:
         default_factory=lambda: datetime.datetime.now(datetime.UTC)
     )
     seconds: float = 0.0
+    # (stack, scenario, loop ms before, loop ms after): see bench.calibration
+    speeds: list[tuple[str, str, float, float]] = field(default_factory=list)
 
     def add(self, *rows: Row) -> None:
         self.rows.extend(rows)
@@ -48,6 +50,10 @@ class Report:
 
     def note(self, section: str, text: str) -> None:
         self.notes.setdefault(section, []).append(text)
+
+    def speed(self, stack: str, scenario: str, before: float, after: float) -> None:
+        self.speeds.append((stack, scenario, before, after))
+        print(f"   machine speed: loop {before:.1f} -> {after:.1f} ms", flush=True)
 
 
 COLUMNS = (("scenario", 18), ("stack", 22), ("what", 46), ("figure", 40))
@@ -146,6 +152,22 @@ def markdown(report: Report, intro: str) -> str:
         f"{'**NOT MET**' if r.met is False else r.verdict} |"
         for r in report.rows
     ]
+    if report.speeds:
+        lines += [
+            "",
+            "## Machine speed during each scenario",
+            "",
+            "A fixed pure-Python loop (`bench/calibration.py`) timed just before and",
+            "just after each scenario: ~35-40 ms when this VM runs fast. A figure",
+            "taken while the loop ran slower was taken in a slow stretch.",
+            "",
+            "| stack | scenario | loop before, ms | loop after, ms |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {stack} | {scenario} | {before:.1f} | {after:.1f} |"
+            for stack, scenario, before, after in report.speeds
+        ]
     for section, texts in report.notes.items():
         lines += ["", f"## {section}", "", *texts]
     return "\n".join(lines) + "\n"

@@ -34,3 +34,4 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
     for scenario in ("1 store+stream", "2 many users", "3 no silent loss"):
         assert scenario in text
     assert "received transcripts equal to stored | 3/3" in text
+    assert "| sqlite+memory | 4 big sessions |" in text  # machine speed bracket
