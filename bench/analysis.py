@@ -26,12 +26,16 @@ runs and more repeats, uvicorn on both stacks, idle sockets on both stacks).
 """
 
 FINDINGS = """
-The machine matters: the figures of 2026-11-24 came from an Intel Xeon VM; this
-run's machine (see above) is an AMD EPYC VM whose speed swings about 2x within
-minutes. On 2026-11-25 the same one-run flood on PostgreSQL, same code, measured
-6,900 to 12,300 events/s within three minutes, and the server's CPU per event
-moved with it (60 to 111 us). Compare ratios, not absolutes, and read the
-absolute targets with that in mind.
+**The machine.** An AMD EPYC VM whose speed swings about 2x within minutes: the
+same one-run PostgreSQL flood, same code, measured 6,900 to 12,300 events/s
+within three minutes on one day. Each scenario is now bracketed by a fixed CPU
+loop (the machine speed table above), so a figure taken in a slow stretch shows
+as such. This run was taken in a fast stretch (loop 34-40 ms throughout). The
+previous full run, without the loop, fell in a slow one: one PostgreSQL run
+8,057 events/s against 15,229 here, the admin page 48.6 ms against 21.7 ms, the
+agent's context 102.6 ms (over the line) against 42.4 ms; only the context code
+changed in between, and that change explains 55 -> 45 ms of it (below). Compare
+ratios, not absolutes, and read the absolute targets with the loop's time.
 
 **Store and stream (1).** Where the time went, found with py-spy on a ten-run
 SQLite flood (per-thread CPU from /proc, GIL-holding samples), and what changed:
@@ -47,43 +51,40 @@ autobahn builds the arguments of a debug log line for every frame daphne sends a
 colours them with `click.style` when click is importable (uvicorn and schemathesis
 install it): a quarter of the loop's CPU, now switched off when the app loads. (d)
 Channels' in-memory layer deep-copies each message for each receiver; a published
-batch now copies as itself. Together: one SQLite run went from ~5,400 to ~10,000
-events/s (9,900 and 10,642 in today's two full runs) and ten runs at once from
-0.74x to 0.97-0.98x one run. Ten runs on PostgreSQL
-+ Redis come out above one run (~1.3x). One PostgreSQL run is the figure the
-machine's swings decide: 7,300 in the first full run of the day, 8,057 in this one (met,
-barely), 8,500-12,700 in side-by-side checks. What bounds it, measured: the server is idle 25-30% of a
-single run, about as long as PostgreSQL spends on CPU for the batches (0.9 s of
-3.5 s). A run has one batch in flight at a time (its seqs are allocated in
-order), so PostgreSQL's part of each batch (COPY, two foreign-key checks and two
-index inserts per row, the commit) is time the run waits; the database thread
-also waits for the GIL behind the loop at each of its round trips (a 1,000-event
-batch takes ~95 ms to write during a flood against ~39 ms alone). Ten runs overlap
-those waits, hence the ratio above 1. Tried and dropped for want of a measurable
-gain on this machine: letting the agent fill the next batch during the write,
-publishing in the background, larger batches, and a 0.5-1 ms GIL switch interval.
-Events go into PostgreSQL with `COPY`, about 3x a multi-row `INSERT`, and the
-naive path (one transaction per event) stays at a few hundred events/s because
-every commit waits for a WAL flush (`write_batch` rows in the profile section).
+batch now copies as itself. Together, on SQLite: one run from ~5,400 to ~10,000
+events/s in the slow stretch of the earlier runs (17,861 in this fast one), ten
+runs at once from 0.74x to 0.97-0.99x one run. On PostgreSQL + Redis ten runs
+come out above one run (1.20x here). What bounds one PostgreSQL run, measured:
+the server is idle 25-30% of it, about as long as PostgreSQL spends on CPU for
+the batches (0.9 s of 3.5 s). A run has one batch in flight at a time (its seqs
+are allocated in order), so PostgreSQL's part of each batch (COPY, two
+foreign-key checks and two index inserts per row, the commit) is time the run
+waits; the database thread also waits for the GIL behind the loop at each of its
+round trips (a 1,000-event batch takes ~95 ms to write during a flood against
+~39 ms alone). Ten runs overlap those waits, hence the ratio above 1. Of the
+loop's busy time in the profile below, half is sending frames (the consumer's
+`send`, Channels, daphne and autobahn's framing), a sixth the agent, a tenth the
+recorder's JSON and publish. Tried and dropped for want of a measurable gain:
+letting the agent fill the next batch during the write, publishing in the
+background, larger batches, and a 0.5-1 ms GIL switch interval. Events go into
+PostgreSQL with `COPY`, about 3x a multi-row `INSERT`; the naive path (one
+transaction per event) stays at a few hundred events/s because every commit
+waits for a WAL flush (`write_batch` rows in the profile section).
 
 **Many users (2).** Met on both stacks: no error, no cross-talk, every seq once,
-and delivery p99 of about 40-220 ms across repeats (was 3.5 s on PostgreSQL +
-Redis and 1.7 s on SQLite). Measured step by step on this machine, 500-run burst, PostgreSQL + Redis,
-p99 / all runs done: 5.5-8 s / 15-25 s at the start of the day; per-process
-heartbeat and cancel listener 6.6 s / 19 s; 22 -> 11 statements per run (seqs
-with `UPDATE ... RETURNING`, the admission carrying the run's spec, no `SELECT 1`
-health check before every engine call) 3.9 s / 10 s and server CPU 23 -> 13 s;
-2 database threads instead of 16 plus at most `RUN_CONCURRENCY` (32) runs at work
-per process: ~30-100 ms / 7-10 s. The profile that found it: py-spy showed the
-sixteen database threads waiting, and `pg_stat_activity` showed their PostgreSQL
-sessions `idle in transaction`, waiting for the client: each statement's result
-waited for a GIL handoff before the next could go, so every transaction stretched
-while its `ts` was already taken. Without the bound on runs at work, two threads
-still gave p50 ~1 s: every run's batches waited behind every other run's. The
-remaining limit is CPU: about 20 ms of server CPU per short run (ORM statements,
-Channels and daphne framing, the socket's authentication at connect), so one
-process finishes 500 runs in 7-10 s; more runs need more processes, which the
-design allows (no sticky sessions).
+delivery p99 in tens of ms (was 3.5 s on PostgreSQL + Redis and 1.7 s on SQLite
+before this work). The profile that found it: py-spy showed sixteen database
+threads waiting and `pg_stat_activity` showed their sessions `idle in
+transaction`, waiting for the client: each statement's result waited for a GIL
+handoff before the next could go, so every transaction stretched while its `ts`
+was already taken. Fixed step by step: a per-process heartbeat and cancel
+listener, 22 -> 11 statements per run (seqs with `UPDATE ... RETURNING`, the
+admission carrying the run's spec, no health-check `SELECT 1` before every
+engine call), and 2 database threads plus at most `RUN_CONCURRENCY` (32) runs at
+work per process. The remaining limit is CPU: about 10-20 ms of server CPU per
+short run (ORM statements, Channels and daphne framing, the socket's
+authentication at connect), so one process finishes 500 runs in 5-10 s; more
+runs need more processes, which the design allows (no sticky sessions).
 
 **No silent loss (3).** Every socket ends with exactly the stored transcript at
 1, 10 and 100 subscribers. The layer alone delivered 100% live: the recorder
@@ -92,22 +93,23 @@ messages, and gap repair (refill from the database on a seq gap, and tail checks
 after news stops, which refill what is still missing a second after they saw it
 stored) covers whatever a layer drops.
 
-**Big sessions (4).** The agent's context of 10,013 events: the store now reads
-only the event types the model sees and parses their JSON in one call (was half
-the time in per-row decoding), ~50-90 ms. Transcript and admin pages read a
-bounded seq range: with statistics not yet gathered, `after(n)[:100]` with the
-feedback join made PostgreSQL hash the whole session for one page (15 ms of a
-page). The admin timeline shows 100 events a page, as the API does, and is timed
-as production renders it (template debug off). Its cards are now built in Python
-with `format_html` (100 cards: ~18 ms in the template language, ~6 ms now), and
-the review page reads its counts with two grouped queries instead of the list's
-eight correlated subqueries, whose compiling alone took ~6 ms: 47 -> 27 ms on
-SQLite in a side-by-side check, 26.6 ms in the first full run of the day.
-In this run, during one of the machine's slow stretches, the page came out at
-48.2 ms on SQLite and 48.6 ms on PostgreSQL, under the line but without margin;
-the agent's context on PostgreSQL came out at 102.6 ms (59.5 ms on 2026-11-24
-and 68.5 ms earlier today, with that code unchanged), over the 100 ms line. Both
-move with the machine; neither has been profiled again in a slow stretch.
+**Big sessions (4).** The agent's context of 10,013 events, profiled on
+PostgreSQL in a fast stretch, 55 ms before this run's change: the query and
+fetch ~11 ms (PostgreSQL's part ~9 ms: a hash join with the runs and a sort by
+run, then seq), one JSON parse of all rows ~6 ms, building the events ~6-8 ms,
+turning them into chat messages ~24 ms. A third of each tool message went to
+`json.dumps(..., default=str)`, which builds a new encoder per call; one shared
+encoder and matching the commonest events first made that 18 ms, the whole 45
+ms. Earlier, the store was changed to read only the event types the model sees
+and to parse their JSON in one call (per-row decoding had been half the time).
+Transcript and admin pages read a bounded seq range; the admin timeline shows
+100 events a page, as the API does, timed as production renders it (template
+debug off). Of its ~22 ms: the timeline's cards ~6 ms (built in Python with
+`format_html`; ~18 ms in the template language), the admin's own chrome
+(base, app list, form) ~5 ms, the ten queries ~2 ms, the rest Django's request
+and view machinery. The review page reads its counts with two grouped queries
+instead of the list's eight correlated subqueries, whose compiling alone took
+~6 ms.
 
 **Idle sockets (5).** Met: the app adds about as much again as daphne's own
 per-socket cost. daphne does not negotiate permessage-deflate (the client offers
@@ -115,21 +117,20 @@ it; the handshake answers with no `Sec-WebSocket-Extensions`), so no socket pays
 for a zlib context; a server that does negotiate it (uvicorn with `websockets`)
 would need to be measured again before switching.
 
-**Latency (6).** Met. Message -> first event is ~8 ms p50 on PostgreSQL + Redis and
-~5 ms on SQLite: the admission is one transaction, and the sender gets its ack and
-stored `user_message` straight away (the layer publish to other watchers no longer
-holds the ack back). Across two instances at 500 events/s the Redis path keeps p99
-around 10 ms.
+**Latency (6).** Met. Message -> first event is a few ms p50 on both stacks: the
+admission is one transaction, and the sender gets its ack and stored
+`user_message` straight away (the layer publish to other watchers does not hold
+the ack back). Across two instances at 500 events/s the Redis path keeps p99
+under 10 ms.
 
-**Server choice (7).** uvicorn is not a clear win: on PostgreSQL + Redis it
-streams one run at 0.91-0.97x daphne and ten runs at 0.66-0.93x, and the 500-user
-burst came out 1.4x slower in a quick run and faster in today's full runs (p99
-0.74x, all done 0.93x), because the limits are the app's own loop work and the database's commits, not
-the server. Its bare-socket
-figure is lower than daphne's because uvicorn's `send` waits for the socket to
-drain (backpressure) while daphne's returns at once and buffers in Twisted:
-daphne's figure measures its buffer, not the wire. daphne stays the supported
-server; the app is plain ASGI, so uvicorn runs it too (`uvicorn
+**Server choice (7).** uvicorn is not a win here: on PostgreSQL + Redis it
+streams one run at 0.91x daphne and ten runs at 0.79x, and the 500-user burst is
+a wash (p99 0.91x, all done 1.02x; on SQLite p99 2.67x), because the limits are
+the app's own loop work and the database's commits, not the server. Its
+bare-socket figure is lower than daphne's because uvicorn's `send` waits for the
+socket to drain (backpressure) while daphne's returns at once and buffers in
+Twisted: daphne's figure measures its buffer, not the wire. daphne stays the
+supported server; the app is plain ASGI, so uvicorn runs it too (`uvicorn
 agentsite.asgi:application`), and its backpressure is the better behaviour for
 slow clients.
 """
