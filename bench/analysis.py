@@ -30,12 +30,13 @@ FINDINGS = """
 same one-run PostgreSQL flood, same code, measured 6,900 to 12,300 events/s
 within three minutes on one day. Each scenario is now bracketed by a fixed CPU
 loop (the machine speed table above), so a figure taken in a slow stretch shows
-as such. This run was taken in a fast stretch (loop 34-40 ms throughout). The
-previous full run, without the loop, fell in a slow one: one PostgreSQL run
-8,057 events/s against 15,229 here, the admin page 48.6 ms against 21.7 ms, the
-agent's context 102.6 ms (over the line) against 42.4 ms; only the context code
-changed in between, and that change explains 55 -> 45 ms of it (below). Compare
-ratios, not absolutes, and read the absolute targets with the loop's time.
+as such. The full run of 2026-11-25 06:19 UTC was taken in a fast stretch (loop
+34-40 ms throughout); the one before it, without the loop, fell in a slow one:
+one PostgreSQL run 8,057 events/s against 15,229, the admin page 48.6 ms against
+21.7 ms, the agent's context 102.6 ms (over the line) against 42.4 ms. Only the
+context code changed in between, and that change explains 55 -> 45 ms of it
+(below). Compare ratios, not absolutes, and read the absolute targets with the
+loop's time.
 
 **Store and stream (1).** Where the time went, found with py-spy on a ten-run
 SQLite flood (per-thread CPU from /proc, GIL-holding samples), and what changed:
@@ -52,9 +53,9 @@ colours them with `click.style` when click is importable (uvicorn and schemathes
 install it): a quarter of the loop's CPU, now switched off when the app loads. (d)
 Channels' in-memory layer deep-copies each message for each receiver; a published
 batch now copies as itself. Together, on SQLite: one run from ~5,400 to ~10,000
-events/s in the slow stretch of the earlier runs (17,861 in this fast one), ten
+events/s in the slow stretch of the earlier runs (17,861 at 06:19), ten
 runs at once from 0.74x to 0.97-0.99x one run. On PostgreSQL + Redis ten runs
-come out above one run (1.20x here). What bounds one PostgreSQL run, measured:
+come out above one run (1.20x at 06:19). What bounds one PostgreSQL run, measured:
 the server is idle 25-30% of it, about as long as PostgreSQL spends on CPU for
 the batches (0.9 s of 3.5 s). A run has one batch in flight at a time (its seqs
 are allocated in order), so PostgreSQL's part of each batch (COPY, two
@@ -94,7 +95,7 @@ after news stops, which refill what is still missing a second after they saw it
 stored) covers whatever a layer drops.
 
 **Big sessions (4).** The agent's context of 10,013 events, profiled on
-PostgreSQL in a fast stretch, 55 ms before this run's change: the query and
+PostgreSQL in a fast stretch, 55 ms before the 06:19 run's change: the query and
 fetch ~11 ms (PostgreSQL's part ~9 ms: a hash join with the runs and a sort by
 run, then seq), one JSON parse of all rows ~6 ms, building the events ~6-8 ms,
 turning them into chat messages ~24 ms. A third of each tool message went to
