@@ -3,9 +3,14 @@
 import json
 
 import pytest
+from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
+from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient
 
 from conversations.engine.service import submit_message, wait_for_run
+from conversations.layer import session_group
+from conversations.models import Event, Run
 from tests.factories import anew_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -196,3 +201,52 @@ async def test_idle_stream_sends_keep_alive_comments(
     events = await read_until(response, lambda e: "comment" in e)
     assert events[-1] == {"comment": "keep-alive"}
     await response.streaming_content.aclose()
+
+
+@pytest.fixture
+def in_memory_layer(settings):
+    """A layer whose groups can be looked into, to see who is still watching."""
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    }
+    return get_channel_layer()
+
+
+async def test_a_chat_client_that_goes_away_stops_watching_and_the_run_finishes(
+    alice, alice_token, test_agents, in_memory_layer
+):
+    """Through Django's ASGI handler, as daphne drives it: `http.disconnect`
+    mid-stream cancels the view's generator, which leaves the session's group; the
+    run is the engine's, not the client's, so it still ends and is stored whole."""
+    session = await anew_session(alice, "slow")
+    body = json.dumps({"message": "talk", "session_id": str(session.id)}).encode()
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/chat",
+        "query_string": b"",
+        "server": ("testserver", 80),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", f"Token {alice_token}".encode()),
+            (b"content-type", b"application/json"),
+        ],
+    }
+    client = ApplicationCommunicator(ASGIHandler(), scope)
+    await client.send_input({"type": "http.request", "body": body})
+    assert (await client.receive_output(5))["status"] == 200
+    first = (await client.receive_output(5))["body"].decode()
+    assert "event: user_message" in first
+    group = session_group(session.id)
+    assert in_memory_layer.groups.get(group)  # watching while the run streams
+
+    await client.send_input({"type": "http.disconnect"})
+    await client.wait(5)
+    assert not in_memory_layer.groups.get(group)
+    run = await Run.objects.aget(session=session)
+    assert run.status == Run.Status.RUNNING  # the client left mid-run
+    await wait_for_run(run.id)
+    await run.arefresh_from_db()
+    assert run.status == Run.Status.SUCCEEDED
+    final = await Event.objects.for_session(session.id).aget(type="final")
+    assert final.data["text"].startswith("word0 ")
