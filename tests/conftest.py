@@ -120,6 +120,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def in_memory_layer(settings):
+    """Channels' in-memory layer, whichever the run uses: one process, and groups
+    that can be looked into to see who is still watching."""
+    from channels.layers import get_channel_layer
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    }
+    return get_channel_layer()
+
+
+@pytest.fixture
 def alice(transactional_db):
     from tests.factories import make_user
 

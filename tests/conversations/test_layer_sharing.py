@@ -3,30 +3,23 @@
 import json
 
 import pytest
-from channels.layers import get_channel_layer
 
 from conversations.layer import publish_frames, session_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def in_memory_layer(settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    }
-
-
 async def test_every_watcher_receives_the_one_published_batch(
     in_memory_layer, alice_session
 ):
-    layer = get_channel_layer()
-    channels = [await layer.new_channel() for _ in range(3)]
+    channels = [await in_memory_layer.new_channel() for _ in range(3)]
     for channel in channels:
-        await layer.group_add(session_group(alice_session.id), channel)
+        await in_memory_layer.group_add(session_group(alice_session.id), channel)
     envelope = {"session": str(alice_session.id), "seq": 1, "run": None}
     envelope |= {"type": "info", "data": {"text": "hi"}, "ts": "2026-11-25T00:00:00Z"}
     await publish_frames(alice_session.id, [envelope])
-    batches = [(await layer.receive(channel))["frames"] for channel in channels]
+    batches = [
+        (await in_memory_layer.receive(channel))["frames"] for channel in channels
+    ]
     assert batches[0] is batches[1] is batches[2]
     assert [json.loads(frame["json"]) for frame in batches[0]] == [envelope]

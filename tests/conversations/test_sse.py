@@ -4,7 +4,6 @@ import json
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
-from channels.layers import get_channel_layer
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient
 
@@ -201,15 +200,6 @@ async def test_idle_stream_sends_keep_alive_comments(
     events = await read_until(response, lambda e: "comment" in e)
     assert events[-1] == {"comment": "keep-alive"}
     await response.streaming_content.aclose()
-
-
-@pytest.fixture
-def in_memory_layer(settings):
-    """A layer whose groups can be looked into, to see who is still watching."""
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    }
-    return get_channel_layer()
 
 
 async def test_a_chat_client_that_goes_away_stops_watching_and_the_run_finishes(
