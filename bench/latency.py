@@ -9,8 +9,6 @@ rate, and measures each event's stored `ts` to its arrival on A.
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.request
 from typing import Any
 
 from bench.agents import PACED
@@ -19,6 +17,7 @@ from bench.servers import Stack, run_client, server_for
 from bench.sizes import Sizes
 from bench.stats import summary
 from bench.wire import event_time, open_session, read_run, send_message, stored
+from tests.live_client import post_message_to
 
 TARGET_FIRST_P50_MS = 10.0
 TARGET_CROSS_P99_MS = 50.0
@@ -53,18 +52,6 @@ def client_first(params: dict[str, Any]) -> dict[str, Any]:
     return {key: summary(values) for key, values in timings.items()}
 
 
-def post_message(port: int, session: str, token: str, text: str) -> None:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/sessions/{session}/messages/",
-        data=json.dumps({"text": text}).encode(),
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        if response.status != 202:
-            raise RuntimeError(f"message not accepted: {response.status}")
-
-
 def client_cross(params: dict[str, Any]) -> dict[str, Any]:
     """Socket on A, message posted to B; per-event ts -> arrival on A."""
     from bench.fixtures import new_sessions, stored_envelopes, user_with_token
@@ -76,9 +63,8 @@ def client_cross(params: dict[str, Any]) -> dict[str, Any]:
     async def load() -> list[tuple[float, dict]]:
         ws = await open_session(params["port_a"], session, token)
         try:
-            await asyncio.to_thread(
-                post_message, params["port_b"], session, token, text
-            )
+            server_b = f"http://127.0.0.1:{params['port_b']}"
+            await asyncio.to_thread(post_message_to, server_b, session, token, text)
             return await read_run(ws)
         finally:
             await ws.close()

@@ -43,14 +43,20 @@ async def frames_until(
 
 def post_message(server: ServerProcess, session_id, token: str, text: str) -> dict:
     """`POST /api/sessions/<id>/messages/`; returns {"run", "seq"}."""
+    return post_message_to(server.base_url, session_id, token, text)
+
+
+def post_message_to(base_url: str, session_id, token: str, text: str) -> dict:
+    """`post_message` by URL, for clients that know only where the server is."""
     request = urllib.request.Request(
-        f"{server.base_url}/api/sessions/{session_id}/messages/",
+        f"{base_url}/api/sessions/{session_id}/messages/",
         data=json.dumps({"text": text}).encode(),
         headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 202
+    with urllib.request.urlopen(request, timeout=30) as response:
+        if response.status != 202:
+            raise RuntimeError(f"message not accepted: {response.status}")
         return json.loads(response.read())
 
 
