@@ -107,7 +107,7 @@ Transcript and admin pages read a bounded seq range; the admin timeline shows
 100 events a page, as the API does, timed as production renders it (template
 debug off). Of its ~22 ms: the timeline's cards ~6 ms (built in Python with
 `format_html`; ~18 ms in the template language), the admin's own chrome
-(base, app list, form) ~5 ms, the ten queries ~2 ms, the rest Django's request
+(base, app list, form) ~6 ms, the ten queries ~2 ms, the rest Django's request
 and view machinery. The review page reads its counts with two grouped queries
 instead of the list's eight correlated subqueries, whose compiling alone took
 ~6 ms.
