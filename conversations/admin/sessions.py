@@ -55,10 +55,14 @@ def with_counts(sessions: QuerySet) -> QuerySet:
         **columns,
         tokens=per_session(Run.objects.all(), tokens),
         feedback_up=per_session(
-            Feedback.objects.filter(rating=1), Count("pk"), "event__session"
+            Feedback.objects.filter(rating=Feedback.Rating.UP),
+            Count("pk"),
+            "event__session",
         ),
         feedback_down=per_session(
-            Feedback.objects.filter(rating=-1), Count("pk"), "event__session"
+            Feedback.objects.filter(rating=Feedback.Rating.DOWN),
+            Count("pk"),
+            "event__session",
         ),
     )
 
