@@ -1,9 +1,11 @@
 # The two commands of the README, plus bench. Everything runs inside .venv,
-# created and filled from the pinned requirements on first use.
+# created and filled from the pinned requirements on first use: `make run` needs
+# only the runtime tree, tests and benchmarks add the development one.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
+DEV_STAMP := $(VENV)/.requirements-dev-installed
 
 .PHONY: run test lint bench clean browser
 
@@ -15,13 +17,17 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python -m daphne -b 127.0.0.1 -p 8000 agentsite.asgi:application
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -38,7 +44,7 @@ test: lint browser
 	mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench $(if $(FULL),--full,)
 
 clean:

@@ -12,19 +12,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agentsite.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from agentsite.autobahn_log_args import plain_autobahn_log_arguments  # noqa: E402
-from conversations.engine.service import ServerLifecycle  # noqa: E402
+from agentsite.lifecycle import ServerLifecycle, patch_server_libraries  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
-from conversations.ws_auth import SessionOrTokenAuthMiddlewareStack  # noqa: E402
+from conversations.ws_auth import (  # noqa: E402
+    SameOriginValidator,
+    SessionOrTokenAuthMiddlewareStack,
+)
 
-plain_autobahn_log_arguments()
+patch_server_libraries()
 application = ServerLifecycle(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
+            "websocket": SameOriginValidator(
                 SessionOrTokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
             ),
         }

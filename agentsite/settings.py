@@ -68,7 +68,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "agentsite.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "agentsite.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,17 +116,31 @@ def database_from_env() -> dict:
     SQLite is tuned for concurrent use: WAL lets readers run beside the writer, the
     busy timeout waits for the lock instead of failing, and IMMEDIATE transactions
     take the write lock up front so two writers never deadlock on an upgrade.
-    PostgreSQL keeps connections open (with a health check before reuse).
+    PostgreSQL connections come from Django's pool (psycopg_pool): under ASGI
+    every request and stream has its own connection context, and persistent
+    connections (`CONN_MAX_AGE`) left one open per stream until the server's
+    limit was reached and the site went down. The pool bounds them and takes
+    each back when its request, stream step or engine call is done.
     """
     url = (
         os.environ.get("DATABASE_URL", "")
         or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
     )
-    config = dj_database_url.parse(
-        url,
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
+    config = dj_database_url.parse(url)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["OPTIONS"] = {
+            "pool": {
+                "min_size": 1,
+                "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "16")),
+                # A request that finds every connection busy waits this long,
+                # then fails with a clear error instead of queuing for ever.
+                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            },
+            **config.get("OPTIONS", {}),
+        }
+    else:
+        config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+        config["CONN_HEALTH_CHECKS"] = True
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
         # Tests use a file, not :memory:, so server processes they start share it;
@@ -178,6 +194,24 @@ else:
         }
     }
 
+# The shared cache holds the per-user rate limits: Redis when instances share the
+# load (so every instance counts the same messages), process memory otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "agentsite",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Messages one user may send per period, over every way in together.
+MESSAGE_RATE = os.environ.get("MESSAGE_RATE", "30/min")
+# Failed sign-ins allowed per period, per username and per client address.
+SIGN_IN_FAILURE_RATE = os.environ.get("SIGN_IN_FAILURE_RATE", "10/min")
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
@@ -220,13 +254,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["conversations.api.parsers.JSONBodyParser"],
     "EXCEPTION_HANDLER": "conversations.api.errors.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # `?format=` is the export endpoint's own parameter, not content negotiation.
     "URL_FORMAT_OVERRIDE": None,
-    "DEFAULT_THROTTLE_RATES": {"messages": os.environ.get("MESSAGE_RATE", "30/min")},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -280,3 +313,8 @@ RUN_TIME_LIMIT_SECONDS = float(os.environ.get("RUN_TIME_LIMIT_SECONDS", "300"))
 # How many runs one server process works on at once; more wait their turn.
 RUN_CONCURRENCY = int(os.environ.get("RUN_CONCURRENCY", "32"))
 SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", "15"))
+# A client that leaves this much unread on its connection makes the server wait
+# before sending more; one that stays behind for SLOW_CLIENT_SECONDS is dropped
+# (WebSocket close 1013) and resumes from its last seq when it reconnects.
+CLIENT_BUFFER_BYTES = int(os.environ.get("CLIENT_BUFFER_BYTES", str(256 * 1024)))
+SLOW_CLIENT_SECONDS = float(os.environ.get("SLOW_CLIENT_SECONDS", "10"))

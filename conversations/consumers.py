@@ -1,19 +1,17 @@
-"""The WebSocket endpoint of a session: `/ws/sessions/<id>/` (PROTOCOL.md section 2).
+"""The WebSocket endpoint of a session: `/ws/sessions/<id>/` (docs/protocol.md).
 
 Who may connect is decided before any group is joined or event sent; refusals
 accept the handshake only to close at once with a code a browser can read. After
-that the consumer is thin: client frames are validated and handed to the run
-engine, and layer news goes out through a `SeqCursor` (in order, once, no gaps).
+that the consumer is thin: client frames are checked by the shared input rules
+and handed to the run engine, and layer news goes out through a `SeqCursor` (in
+order, once, no gaps), a page at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 import uuid
-from collections import deque
-from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -21,23 +19,21 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor, last_seq
 from conversations.engine.service import cancel_active_run, submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
-from conversations.layer import session_group, wire_frame
-from conversations.limits import (
-    MAX_CLIENT_ID_LENGTH,
+from conversations.inputs import (
     MAX_FRAME_BYTES,
-    MESSAGES_PER_MINUTE,
+    BadInput,
+    client_id_problem,
+    decode_json,
+    parse_seq,
     text_problem,
 )
+from conversations.layer import session_group, user_group, wire_frame
 from conversations.models import ChatSession
-from conversations.shutdown import open_sockets
+from conversations.ratelimit import message_limit, rate_limited_message
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-
-
-class BadFrame(Exception):
-    """A client frame the protocol cannot accept; its message goes to the client."""
 
 
 @database_sync_to_async
@@ -48,30 +44,10 @@ def find_session(session_id: str) -> ChatSession | None:
         return None
 
 
-def parse_after(raw: Any) -> int:
-    """A resume cursor: a non-negative integer (strings of digits allowed in URLs)."""
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise BadFrame("'after' must be a non-negative integer")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadFrame("'after' must be a non-negative integer") from None
-    if value < 0:
-        raise BadFrame("'after' must be a non-negative integer")
-    return value
-
-
 def parse_message(content: dict) -> tuple[str, str | None]:
-    text = content.get("text")
-    if problem := text_problem(text, "text"):
-        raise BadFrame(problem)
-    client_id = content.get("client_id")
-    if client_id is not None and (
-        not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH
-    ):
-        raise BadFrame(
-            f"'client_id' must be a string of 1-{MAX_CLIENT_ID_LENGTH} characters"
-        )
+    text, client_id = content.get("text"), content.get("client_id")
+    if problem := text_problem(text, "text") or client_id_problem(client_id):
+        raise BadInput(problem)
     return text, client_id
 
 
@@ -81,9 +57,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.session: ChatSession | None = None
         self.cursor: SeqCursor | None = None
-        self.recent_messages: deque[float] = deque()
-        self.sending = asyncio.Lock()  # layer news and tail checks send in turn
+        self.sending = asyncio.Lock()  # replays, news and tail checks send in turn
         self.tail_check: asyncio.Task | None = None
+        self.replay: asyncio.Task | None = None
         user = self.scope.get("user")
         session = await find_session(self.scope["url_route"]["kwargs"]["session_id"])
         await self.accept()
@@ -97,9 +73,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.session = session
-        open_sockets.add(self)
-        self.group = session_group(session.id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = (session_group(session.id), user_group(user.pk))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         current = await database_sync_to_async(last_seq)(session.id)
         self.cursor = SeqCursor(session.id, current)
         await self.send_json(
@@ -107,27 +83,25 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         )
         after = self._after_from_query()
         if after is not None:
-            await self._resume(after)
+            self._start_replay(after)
 
     def _after_from_query(self) -> int | None:
-        from urllib.parse import parse_qs
-
-        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get(
-            "after"
-        )
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        values = query.get("after")
         if not values:
             return None
         try:
-            return parse_after(values[0])
-        except BadFrame:
+            return parse_seq(values[0])
+        except BadInput:
             return None
 
     async def disconnect(self, code: int) -> None:
-        open_sockets.discard(self)
-        if self.tail_check is not None:
-            self.tail_check.cancel()
+        for task in (self.tail_check, self.replay):
+            if task is not None:
+                task.cancel()
         if self.session is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None
@@ -136,22 +110,21 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if self.session is None:
             return
         try:
-            content = self._decode(text_data, bytes_data)
-            await self._dispatch(content)
-        except BadFrame as error:
+            await self._dispatch(self._decode(text_data))
+        except BadInput as error:
             await self.reject("bad_request", str(error))
 
-    def _decode(self, text_data: str | None, bytes_data: bytes | None) -> dict:
+    def _decode(self, text_data: str | None) -> dict:
         if text_data is None:
-            raise BadFrame("frames must be JSON text")
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
-            raise BadFrame(f"frame larger than {MAX_FRAME_BYTES} bytes")
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            raise BadFrame("frame is not valid JSON") from None
+            raise BadInput("frames must be JSON text")
+        if (
+            len(text_data) > MAX_FRAME_BYTES
+            or len(text_data.encode()) > MAX_FRAME_BYTES
+        ):
+            raise BadInput(f"frame larger than {MAX_FRAME_BYTES} bytes")
+        content = decode_json(text_data)
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            raise BadFrame("frame must be a JSON object with a string 'type'")
+            raise BadInput("frame must be a JSON object with a string 'type'")
         return content
 
     async def _dispatch(self, content: dict) -> None:
@@ -159,18 +132,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             case "message":
                 await self._message(content)
             case "resume":
-                await self._resume(parse_after(content.get("after")))
+                self._start_replay(parse_seq(content.get("after")))
             case "cancel":
                 await self._cancel()
             case other:
-                raise BadFrame(f"unknown frame type {other[:40]!r}")
+                raise BadInput(f"unknown frame type {other[:40]!r}")
 
     async def _message(self, content: dict) -> None:
         text, client_id = parse_message(content)
-        if not self._within_rate_limit():
-            await self.reject(
-                "rate_limited", f"at most {MESSAGES_PER_MINUTE} messages a minute"
-            )
+        wait = await message_limit().ahit(self.session.owner_id)
+        if wait is not None:
+            await self.reject("rate_limited", rate_limited_message(wait))
             return
         try:
             admission = await submit_message(
@@ -197,18 +169,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             # the copy the layer brings later is dropped by the cursor.
             await self.send_frames([wire_frame(admission.envelope)])
 
-    def _within_rate_limit(self) -> bool:
-        now = time.monotonic()
-        while self.recent_messages and now - self.recent_messages[0] > 60:
-            self.recent_messages.popleft()
-        if len(self.recent_messages) >= MESSAGES_PER_MINUTE:
-            return False
-        self.recent_messages.append(now)
-        return True
+    def _start_replay(self, after: int) -> None:
+        """Replay from `after` in the background, a page at a time; a newer
+        resume replaces one still going, so a flood of resumes costs one replay."""
+        if self.replay is not None:
+            self.replay.cancel()
+        self.replay = asyncio.create_task(self._replay(after))
 
-    async def _resume(self, after: int) -> None:
+    async def _replay(self, after: int) -> None:
         async with self.sending:
-            await self._send_text(await self.cursor.replay(after))
+            async for page in self.cursor.replay(after):
+                await self._send_text(page)
 
     async def _cancel(self) -> None:
         if await cancel_active_run(self.session.id) is None:
@@ -224,10 +195,20 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             self.tail_check.cancel()
         self.tail_check = asyncio.create_task(self._check_tail())
 
+    async def session_deleted(self, message: dict) -> None:
+        """The session was deleted: nothing more will come."""
+        await self.close(code=CLOSE_NOT_FOUND)
+
+    async def user_credentials_revoked(self, message: dict) -> None:
+        """The owner's API token was replaced: a socket opened with it closes."""
+        if self.scope.get("token_key") == message.get("token"):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
     async def send_frames(self, frames: list[dict]) -> None:
         """Send wire frames through the cursor: in order, once, gaps refilled."""
         async with self.sending:
-            await self._send_text(await self.cursor.accept(frames))
+            async for page in self.cursor.accept(frames):
+                await self._send_text(page)
 
     async def _send_text(self, frames: list[dict]) -> None:
         for frame in frames:

@@ -15,7 +15,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from conversations.engine.storage import in_db_thread
-from conversations.layer import session_group, wire_frame
+from conversations.layer import is_session_deleted, session_group, wire_frame
 from conversations.models import ChatSession, Event
 
 PAGE = 500
@@ -48,10 +48,13 @@ class SeqCursor:
         self.sent = sent
         self.due = 0  # the session's last seq at the previous tail check
 
-    async def replay(self, after: int) -> list[dict]:
-        """Every stored event after `after`, up to now; the cursor moves past them."""
+    async def replay(self, after: int) -> AsyncIterator[list[dict]]:
+        """Every stored event after `after`, up to now, a page at a time: the
+        caller sends each page before the next is read, so a reader that does not
+        keep up holds one page of memory, not the whole session."""
         self.sent = after
-        return await self._refill(None)
+        async for page in self._refill(None):
+            yield page
 
     async def catch_up(self) -> list[dict]:
         """Stored events the layer had a whole quiet spell to bring and did not:
@@ -65,7 +68,10 @@ class SeqCursor:
         events at once repeats the news at many times its cost (ten busy runs on
         one SQLite process spent a fifth of their time in those reads).
         """
-        frames = await self._refill(self.due) if self.behind else []
+        frames = []
+        if self.behind:
+            async for page in self._refill(self.due):
+                frames.extend(page)
         self.due = await in_db_thread(last_seq, self.session_id)
         return frames
 
@@ -74,8 +80,8 @@ class SeqCursor:
         """The session had events at the last check that were not sent yet."""
         return self.due > self.sent
 
-    async def accept(self, frames: list[dict]) -> list[dict]:
-        """Turn frames from the layer into the frames to send, gaps refilled."""
+    async def accept(self, frames: list[dict]) -> AsyncIterator[list[dict]]:
+        """Turn frames from the layer into pages of frames to send, gaps refilled."""
         out: list[dict] = []
         for frame in frames:
             seq = frame.get("seq")
@@ -87,20 +93,24 @@ class SeqCursor:
                 out.append(frame)
                 self.sent = seq
             else:
-                out.extend(await self._refill(seq))
-        return out
+                if out:
+                    yield out
+                    out = []
+                async for page in self._refill(seq):
+                    yield page
+        if out:
+            yield out
 
-    async def _refill(self, up_to: int | None) -> list[dict]:
-        out: list[dict] = []
+    async def _refill(self, up_to: int | None) -> AsyncIterator[list[dict]]:
         while True:
             page = await in_db_thread(
                 stored_after, self.session_id, self.sent, up_to, PAGE
             )
-            out.extend(page)
             if page:
                 self.sent = page[-1]["seq"]
+                yield page
             if len(page) < PAGE:
-                return out
+                return
 
 
 async def follow(
@@ -109,40 +119,44 @@ async def follow(
     """Stored events after `after`, then live ones, for a watcher that is not a
     consumer (SSE, the `chat` command). With `run_id`, only that run's frames,
     ending after its `run_finished`. Yields `None` after `idle_after` seconds of
-    quiet, so a stream can send a keep-alive.
+    quiet, so a stream can send a keep-alive. Ends when the session is deleted.
     """
     layer = get_channel_layer()
     channel = await layer.new_channel()
     group = session_group(session_id)
     await layer.group_add(group, channel)
     cursor = SeqCursor(session_id, after)
+    run = None if run_id is None else str(run_id)
     try:
-        pending: list[dict | None] = await cursor.replay(after)
+        pages = cursor.replay(after)
         news_seen = False  # news arrived since the last tail check
         while True:
-            for frame in pending:
-                if (
-                    frame is not None
-                    and run_id is not None
-                    and frame.get("run") != str(run_id)
-                ):
-                    continue
-                yield frame
-                if (
-                    frame is not None
-                    and run_id is not None
-                    and frame["type"] == "run_finished"
-                ):
-                    return
+            async for page in pages:
+                for frame in page:
+                    if run is not None and frame.get("run") != run:
+                        continue
+                    yield frame
+                    if run is not None and frame["type"] == "run_finished":
+                        return
             try:
                 async with asyncio.timeout(
                     TAIL_CHECK_DELAY if news_seen else idle_after
                 ):
                     message = await layer.receive(channel)
             except TimeoutError:
-                pending = await cursor.catch_up() if news_seen else [None]
+                if not news_seen:
+                    yield None
+                    pages = one_page([])
+                    continue
+                pages = one_page(await cursor.catch_up())
                 news_seen = cursor.behind
                 continue
-            pending, news_seen = await cursor.accept(message.get("frames", [])), True
+            if is_session_deleted(message):
+                return
+            pages, news_seen = cursor.accept(message.get("frames", [])), True
     finally:
         await asyncio.shield(layer.group_discard(group, channel))
+
+
+async def one_page(frames: list[dict]) -> AsyncIterator[list[dict]]:
+    yield frames

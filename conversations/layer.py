@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 EVENTS = "session.events"
 CANCEL = "run.cancel"
+SESSION_DELETED = "session.deleted"
+CREDENTIALS_REVOKED = "user.credentials_revoked"
 # Every process's control channel is in this group; cancels are rare, so each is
 # told to all, and only the process driving the run acts on it.
 CONTROL_GROUP = "runs.control"
@@ -67,14 +69,8 @@ async def publish_frames(session_id: Any, frames: list[dict]) -> None:
     A failure (Redis down) is logged, not raised: the events are stored already,
     and watchers converge on the database when news flows again.
     """
-    if not frames:
-        return
-    try:
-        await get_channel_layer().group_send(
-            session_group(session_id), events_message(frames)
-        )
-    except Exception:
-        logger.warning("publishing to session %s failed", session_id, exc_info=True)
+    if frames:
+        await _send_quietly(session_group(session_id), events_message(frames))
 
 
 async def publish_cancel(run_id: Any) -> None:
@@ -82,3 +78,32 @@ async def publish_cancel(run_id: Any) -> None:
     await get_channel_layer().group_send(
         CONTROL_GROUP, {"type": CANCEL, "run": str(run_id)}
     )
+
+
+def user_group(user_id: Any) -> str:
+    """Every socket of a user joins this group, for news about their account."""
+    return f"user.{user_id}"
+
+
+def is_session_deleted(message: dict) -> bool:
+    return message.get("type") == SESSION_DELETED
+
+
+async def publish_session_deleted(session_id: Any) -> None:
+    """Tell every watcher of a deleted session: sockets close with 4404 and
+    streams end, instead of waiting for news that will never come."""
+    await _send_quietly(session_group(session_id), {"type": SESSION_DELETED})
+
+
+async def publish_credentials_revoked(user_id: Any, token: str) -> None:
+    """Close the user's sockets that were opened with the API token `token`."""
+    await _send_quietly(
+        user_group(user_id), {"type": CREDENTIALS_REVOKED, "token": token}
+    )
+
+
+async def _send_quietly(group: str, message: dict) -> None:
+    try:
+        await get_channel_layer().group_send(group, message)
+    except Exception:
+        logger.warning("telling group %s failed", group, exc_info=True)

@@ -52,6 +52,8 @@ class ChatSession(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_notes = models.TextField(blank=True)
     REVIEW_FIELDS = ("reviewed", "reviewed_by", "reviewed_at", "review_notes")
+    # Moved only by the run engine's seq allocation, in SQL, never by a save.
+    ENGINE_FIELDS = ("last_seq", "last_activity")
 
     objects = ChatSessionQuerySet.as_manager()
 
@@ -64,6 +66,25 @@ class ChatSession(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"{self.agent} session {self.id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save the session without ever writing its seq counter back.
+
+        An instance read before a run appended events holds a stale `last_seq`;
+        a full save (a rename, the admin's review form) wrote it back and the
+        run's next seqs collided with stored ones. Updates therefore leave the
+        engine's fields out, whoever saves and whatever fields they name.
+        """
+        if not self._state.adding and not kwargs.get("force_insert"):
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [
+                    f.name for f in self._meta.concrete_fields if not f.primary_key
+                ]
+            kwargs["update_fields"] = [
+                name for name in fields if name not in self.ENGINE_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def set_reviewed(self, reviewed: bool, by) -> None:
         """Set the review flag, recording the reviewer and time (cleared with it).

@@ -1,14 +1,14 @@
-"""Server-Sent Events (PROTOCOL.md section 3): a session's stream, and `POST /chat`.
+"""Server-Sent Events (docs/protocol.md): a session's stream, and `POST /chat`.
 
 Both are async views that join the session's layer group, replay what is stored
 after the client's cursor, and then stream live through a `SeqCursor`, so SSE
 clients get the same in-order, once-each guarantee as WebSocket ones. Django
 cancels the generator when the client goes away; `finally` leaves the group.
+Authentication, input rules and the message rate limit are the REST API's own.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,17 +16,17 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from conversations.agent_factory import default_agent
+from conversations.agent_factory import agent_names, default_agent
+from conversations.api.auth import Refused, authenticated_user
 from conversations.delivery import follow
 from conversations.engine.service import submit_message
 from conversations.engine.storage import RunInProgress, SessionGone
-from conversations.limits import text_problem
+from conversations.inputs import BadInput, decode_json, parse_seq, text_problem
 from conversations.models import ChatSession
-from conversations.ws_auth import user_for_token
+from conversations.ratelimit import message_limit, rate_limited_message, retry_after
 
 
 def sse_frame(frame: dict) -> str:
@@ -56,24 +56,15 @@ def event_stream_response(
     return response
 
 
-def error(status: int, detail: Any) -> JsonResponse:
-    return JsonResponse({"detail": detail}, status=status)
-
-
-async def authenticate(request: HttpRequest) -> tuple[Any, bool]:
-    """The caller by session cookie or `Authorization: Token`, and whether the
-    cookie was used (then CSRF applies to unsafe methods)."""
-    user = await request.auser()
-    if user.is_authenticated:
-        return user, True
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "token" and key.strip():
-        return await user_for_token(key.strip()), False
-    return user, False
+def error(status: int, detail: Any, **headers: str) -> JsonResponse:
+    response = JsonResponse({"detail": detail}, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 @database_sync_to_async
-def owned_session(user, session_id: str) -> ChatSession | None:
+def owned_session(user, session_id: Any) -> ChatSession | None:
     try:
         key = uuid.UUID(str(session_id))
     except ValueError:
@@ -81,40 +72,45 @@ def owned_session(user, session_id: str) -> ChatSession | None:
     return ChatSession.objects.owned_by(user).filter(pk=key).first()
 
 
-def parse_cursor(request: HttpRequest) -> int | None:
-    raw = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
-    return int(raw) if raw.isdigit() else None
+def stream_cursor(request: HttpRequest) -> int:
+    """`Last-Event-ID` (a reconnecting EventSource), else `?after=`, else 0."""
+    if "Last-Event-ID" in request.headers:
+        return parse_seq(request.headers["Last-Event-ID"], "Last-Event-ID")
+    return parse_seq(request.GET.get("after", "0"))
 
 
 @require_GET
 async def session_stream(request: HttpRequest, session_id: str) -> HttpResponse:
     """`GET /api/sessions/<id>/stream/`: replay after the cursor, then live."""
-    user, _ = await authenticate(request)
-    if not user.is_authenticated:
-        return error(401, "Authentication credentials were not provided.")
+    try:
+        user = await database_sync_to_async(authenticated_user)(request)
+    except Refused as refused:
+        return error(refused.status, refused.detail)
     session = await owned_session(user, session_id)
     if session is None:
         return error(404, "Not found.")
-    after = parse_cursor(request)
-    if after is None:
-        return error(400, "Last-Event-ID / after must be a non-negative integer.")
+    try:
+        after = stream_cursor(request)
+    except BadInput as exc:
+        return error(400, str(exc))
     return event_stream_response(watch(session.id, after))
 
 
-def parse_chat_body(body: bytes) -> tuple[str, str | None]:
-    try:
-        payload = json.loads(body or b"null")
-    except ValueError:
-        raise ValueError("The body must be JSON.") from None
+def parse_chat_body(body: bytes) -> tuple[str, str | None, str | None]:
+    """The message, the optional session to continue and the optional agent of
+    a new session, or `BadInput` saying what is wrong."""
+    payload = decode_json(body or b"null")
     if not isinstance(payload, dict):
-        raise ValueError('The body must be a JSON object: {"message": "..."}.')
+        raise BadInput('The body must be a JSON object: {"message": "..."}.')
     message = payload.get("message")
     if problem := text_problem(message, "message"):
-        raise ValueError(problem)
-    session_id = payload.get("session_id")
+        raise BadInput(problem)
+    session_id, agent = payload.get("session_id"), payload.get("agent")
     if session_id is not None and not isinstance(session_id, str):
-        raise ValueError("'session_id' must be a string.")
-    return message, session_id
+        raise BadInput("'session_id' must be a string.")
+    if agent is not None and agent not in agent_names():
+        raise BadInput(f"'agent' must be one of: {', '.join(agent_names())}.")
+    return message, session_id, agent
 
 
 @database_sync_to_async
@@ -122,32 +118,41 @@ def create_session(user, agent: str) -> ChatSession:
     return ChatSession.objects.create(owner=user, agent=agent)
 
 
-@csrf_exempt  # enforced below for cookie-authenticated callers only
+@csrf_exempt  # DRF's session authentication checks CSRF for cookie callers
 @require_POST
 async def chat(request: HttpRequest) -> HttpResponse:
     """`POST /chat`, the article's endpoint: start a run and stream it to its end."""
-    user, by_cookie = await authenticate(request)
-    if not user.is_authenticated:
-        return error(401, "Authentication credentials were not provided.")
-    if by_cookie:
-        refusal = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-        if refusal is not None:
-            return error(403, "CSRF check failed.")
     try:
-        message, session_id = parse_chat_body(request.body)
-    except ValueError as exc:
+        user = await database_sync_to_async(authenticated_user)(request)
+        message, session_id, agent = parse_chat_body(request.body)
+    except Refused as refused:
+        return error(refused.status, refused.detail)
+    except BadInput as exc:
         return error(400, str(exc))
-    if session_id is None:
-        session = await create_session(user, default_agent())
-    else:
+    session = None
+    if session_id is not None:
         session = await owned_session(user, session_id)
         if session is None:
             return error(404, "Not found.")
+        if agent is not None and agent != session.agent:
+            return error(400, f"The session's agent is {session.agent!r}.")
+    wait = await message_limit().ahit(user.pk)
+    if wait is not None:
+        return error(
+            429, rate_limited_message(wait), **{"Retry-After": retry_after(wait)}
+        )
+    created = session is None
+    if created:
+        session = await create_session(user, agent or default_agent())
     try:
         admission = await submit_message(session.id, session.agent, message)
     except RunInProgress:
         return error(409, "A run is already active in this session.")
     except SessionGone:
         return error(404, "Not found.")
+    except BaseException:
+        if created:  # nothing of a failed request stays behind
+            await session.adelete()
+        raise
     stream = watch(session.id, admission.seq - 1, run_id=admission.run_id)
     return event_stream_response(stream, **{"X-Session-Id": str(session.id)})

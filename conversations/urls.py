@@ -8,14 +8,7 @@ from conversations import sse, views
 
 urlpatterns = [
     path("", views.chat_page, name="chat"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/sign_in.html",
-            redirect_authenticated_user=True,
-        ),
-        name="sign-in",
-    ),
+    path("accounts/login/", views.SignInView.as_view(), name="sign-in"),
     path("accounts/signup/", views.sign_up, name="sign-up"),
     # Django's LogoutView answers only POST, so no link or prefetch signs out.
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="sign-out"),

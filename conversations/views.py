@@ -7,7 +7,9 @@ its own, because Django ships the form (`UserCreationForm`) but not the page.
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +17,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from conversations.agent_factory import default_agent
-from conversations.limits import MAX_TEXT_LENGTH
+from conversations.inputs import MAX_TEXT_LENGTH
+from conversations.ratelimit import retry_after, sign_in_limit
 
 
 @login_required
@@ -62,3 +65,51 @@ def _safe_next(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if allowed else ""
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form that refuses, before checking any password, while
+    its caller has failed too often (`wait`: seconds until it may try again)."""
+
+    wait: float | None = None
+
+    def clean(self) -> dict:
+        if self.wait is not None:
+            raise ValidationError(
+                "Too many failed sign-ins. Try again in %(seconds)s seconds.",
+                code="throttled",
+                params={"seconds": retry_after(self.wait)},
+            )
+        return super().clean()
+
+
+class SignInView(LoginView):
+    """Django's sign-in, with failed attempts limited per username and per
+    client address: past the limit the form answers 429 without checking the
+    password, so guessing is as slow for one account as across many."""
+
+    template_name = "registration/sign_in.html"
+    redirect_authenticated_user = True
+    form_class = ThrottledAuthenticationForm
+
+    def _keys(self) -> list[str]:
+        username = self.request.POST.get("username", "").strip().lower()[:150]
+        return [f"user:{username}", f"address:{self.request.META.get('REMOTE_ADDR')}"]
+
+    def get_form(self, form_class=None) -> ThrottledAuthenticationForm:
+        form = super().get_form(form_class)
+        if self.request.method == "POST":
+            limit = sign_in_limit()
+            waits = [wait for key in self._keys() if (wait := limit.exceeded(key))]
+            form.wait = max(waits, default=None)
+        return form
+
+    def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.wait is not None:
+            response.status_code = 429
+            response["Retry-After"] = retry_after(form.wait)
+        else:
+            for key in self._keys():
+                sign_in_limit().hit(key)
+        return response

@@ -61,6 +61,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Rate limits count per user id in the cache; ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def redis_url() -> str:
     """The Redis of the services run; tests needing it are skipped on the embedded stack."""

@@ -3,14 +3,12 @@ review form, exports and the purge of an owner's data."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +18,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from conversations.admin.timeline import TimelinePage, parse_after
-from conversations.export import session_header, transcript_markdown
+from conversations.engine.service import delete_session
+from conversations.export import transcript_json_line, transcript_markdown
 from conversations.models import AgentState, ChatSession, Event, Feedback, Run
 
 PROBLEM_STATUSES = (Run.Status.FAILED, Run.Status.INTERRUPTED, Run.Status.CANCELLED)
@@ -236,6 +235,14 @@ class ChatSessionAdmin(admin.ModelAdmin):
             obj.set_reviewed(obj.reviewed, by=request.user)
         obj.save(update_fields=ChatSession.REVIEW_FIELDS)
 
+    def delete_model(self, request: HttpRequest, obj: ChatSession) -> None:
+        """Through the engine, so a run streaming in the session stops cleanly."""
+        delete_session(obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for session_id in list(queryset.values_list("pk", flat=True)):
+            delete_session(session_id)
+
     def get_deleted_objects(self, objs, request: HttpRequest):
         """Count what goes with the sessions instead of listing every event, and
         without asking for per-event delete permission (refused on purpose: events
@@ -280,11 +287,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
         """One line per session: `{"session": header, "events": [envelopes]}`, the
         shape of the REST export, compact so each transcript fits one line."""
 
-        def line(session: ChatSession, envelopes: Iterable[dict]) -> str:
-            document = {"session": session_header(session), "events": list(envelopes)}
-            return json.dumps(document, ensure_ascii=False) + "\n"
-
-        return self.export(queryset, "jsonl", line)
+        return self.export(queryset, "jsonl", transcript_json_line)
 
     @admin.action(description="Export selected sessions as Markdown")
     def export_markdown(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
@@ -303,10 +306,9 @@ class ChatSessionAdmin(admin.ModelAdmin):
         sessions = ChatSession.objects.filter(owner__in=owners)
         user_state = AgentState.objects.filter(user__in=owners)
         if request.POST.get("post") == "yes":
-            with transaction.atomic():
-                self.log_deletions(request, sessions)
-                sessions.delete()
-                user_state.delete()
+            self.log_deletions(request, sessions)
+            self.delete_queryset(request, sessions)
+            user_state.delete()
             names = ", ".join(owner.get_username() for owner in owners)
             self.message_user(request, f"Purged the data of {names}.", messages.SUCCESS)
             return None

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from agents.events import PERSISTED_TYPES
 from conversations.admin.cards import timeline_html
+from conversations.inputs import BadInput, parse_seq
 from conversations.models import ChatSession, Event, Feedback
 
 # Events per page: 100, as the API's transcript page. At 200 the page took
@@ -114,7 +115,8 @@ class TimelinePage:
 
 
 def parse_after(raw: str | None) -> int:
+    """The page's `?after=` cursor; a malformed one shows the first page."""
     try:
-        return int(raw or 0)
-    except ValueError:
+        return parse_seq(raw or "0")
+    except BadInput:
         return 0

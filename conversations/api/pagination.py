@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -22,10 +23,21 @@ class SessionCursorPagination(CursorPagination):
     max_page_size = 100
 
     def decode_cursor(self, request: Request) -> Cursor | None:
-        """A malformed cursor is bad input (400), not a missing page (DRF's 404)."""
+        """A malformed cursor is bad input (400), not a missing page (DRF's 404)
+        nor a 500: DRF checks the offset but hands the position, a timestamp
+        here, to the database as it came."""
+        invalid = ValidationError({self.cursor_query_param: ["Invalid cursor."]})
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {self.cursor_query_param: ["Invalid cursor."]}
-            ) from None
+            raise invalid from None
+        if cursor is not None and not _is_timestamp(cursor.position):
+            raise invalid
+        return cursor
+
+
+def _is_timestamp(position: str | None) -> bool:
+    try:
+        return position is None or parse_datetime(position) is not None
+    except ValueError:  # well formed, but no such date
+        return False

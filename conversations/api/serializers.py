@@ -8,8 +8,16 @@ from rest_framework import serializers
 from agents.base import POLICIES
 from agents.events import PERSISTED_TYPES
 from conversations.agent_factory import agent_names
-from conversations.limits import MAX_CLIENT_ID_LENGTH
+from conversations.inputs import MAX_CLIENT_ID_LENGTH, storable_problem
 from conversations.models import ChatSession, Event, Feedback, Run
+
+
+def storable(value: str) -> None:
+    """Refuse text the databases cannot store (NUL, unpaired surrogates)."""
+    if storable_problem(value, "value"):
+        raise serializers.ValidationError(
+            "Contains NUL or an unpaired surrogate, which cannot be stored."
+        )
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -40,6 +48,7 @@ class SessionCreateSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatSession
         fields = ["agent", "title"]
+        extra_kwargs = {"title": {"validators": [storable]}}
 
     def validate_agent(self, value: str) -> str:
         if value not in agent_names():
@@ -51,6 +60,7 @@ class SessionUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatSession
         fields = ["title"]
+        extra_kwargs = {"title": {"validators": [storable]}}
 
 
 class EventSerializer(serializers.Serializer):
@@ -82,9 +92,12 @@ class EventPageSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.Serializer):
-    text = serializers.CharField(trim_whitespace=False)
+    text = serializers.CharField(trim_whitespace=False, validators=[storable])
     client_id = serializers.CharField(
-        required=False, allow_null=True, max_length=MAX_CLIENT_ID_LENGTH
+        required=False,
+        allow_null=True,
+        max_length=MAX_CLIENT_ID_LENGTH,
+        validators=[storable],
     )
 
     def validate_text(self, value: str) -> str:
@@ -141,6 +154,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
         model = Feedback
         fields = ["rating", "comment", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"comment": {"validators": [storable]}}
 
 
 class RatedAnswerSerializer(FeedbackSerializer):

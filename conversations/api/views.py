@@ -30,7 +30,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from conversations.agent_factory import agent_catalogue
@@ -55,10 +54,16 @@ from conversations.api.serializers import (
     SessionUpdateSerializer,
     TokenSerializer,
 )
-from conversations.engine.service import cancel_active_run, submit_message
+from conversations.api.throttling import MessageRateThrottle
+from conversations.engine.service import (
+    cancel_active_run,
+    delete_session,
+    submit_message,
+)
 from conversations.engine.storage import RunInProgress, SessionGone
 from conversations.export import transcript_json, transcript_markdown
-from conversations.limits import MAX_TEXT_LENGTH
+from conversations.inputs import MAX_TEXT_LENGTH, BadInput, parse_seq
+from conversations.layer import publish_credentials_revoked
 from conversations.models import ChatSession, Event, Feedback, Run
 
 ERRORS = {
@@ -126,7 +131,6 @@ class SessionViewSet(
     pagination_class = SessionCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = SessionFilter
-    throttle_scope = "messages"  # throttled only where the action says so
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -135,6 +139,11 @@ class SessionViewSet(
         return ChatSession.objects.owned_by(self.request.user).annotate(
             active_run=Subquery(active.values("id")[:1])
         )
+
+    def perform_destroy(self, instance: ChatSession) -> None:
+        """Delete through the engine: a run streaming in the session stops and
+        its watchers are told, instead of the run crashing on a missing row."""
+        delete_session(instance.pk)
 
     def session_data(self, session: ChatSession) -> dict:
         """The session as listed, read back with its annotations."""
@@ -194,7 +203,7 @@ class SessionViewSet(
     @action(
         detail=True,
         methods=["post"],
-        throttle_classes=[ScopedRateThrottle],
+        throttle_classes=[MessageRateThrottle],
     )
     def messages(self, request: Request, pk: str) -> Response:
         """Send a message: the run starts (or queues) and streams to every watcher.
@@ -309,9 +318,11 @@ class SessionViewSet(
     def feedback(self, request: Request, pk: str, seq: str) -> Response:
         """The owner's thumbs up or down on an answer; DELETE takes it back."""
         session = self.get_object()
-        if not seq.isascii() or not seq.isdigit():
-            raise Http404
-        event = get_object_or_404(Event, session=session, seq=int(seq))
+        try:
+            number = parse_seq(seq, "seq")
+        except BadInput:
+            raise Http404 from None
+        event = get_object_or_404(Event, session=session, seq=number)
         if event.type != "final":
             raise ValidationError({"seq": ["Feedback is for answers (final events)."]})
         if request.method == "DELETE":
@@ -353,8 +364,13 @@ class TokenView(APIView):
     )
     def post(self, request: Request) -> Response:
         with transaction.atomic():
+            old = list(
+                Token.objects.filter(user=request.user).values_list("key", flat=True)
+            )
             Token.objects.filter(user=request.user).delete()
             token = Token.objects.create(user=request.user)
+        for key in old:
+            async_to_sync(publish_credentials_revoked)(request.user.pk, key)
         return Response(
             TokenSerializer({"token": token.key}).data, status=status.HTTP_201_CREATED
         )

@@ -77,13 +77,13 @@ class EventRecorder:
         self._wakeup = asyncio.Event()
         self._drained = asyncio.Event()
         self._closing = False
-        self._failure: BaseException | None = None
+        self.failure: BaseException | None = None  # a batch that could not be stored
         self._task: asyncio.Task | None = None
 
     async def add(self, event: Event) -> None:
         """Queue an event; waits only when the writer is far behind (backpressure)."""
-        if self._failure is not None:
-            raise self._failure
+        if self.failure is not None:
+            raise self.failure
         if self._task is None:
             self._task = asyncio.create_task(self._flush_loop())
         self._pending.append(event)
@@ -91,8 +91,8 @@ class EventRecorder:
         if len(self._pending) >= self.max_pending:
             self._drained.clear()
             await self._drained.wait()
-            if self._failure is not None:
-                raise self._failure
+            if self.failure is not None:
+                raise self.failure
 
     async def close(self, finished: RunFinished, error: str = "") -> None:
         """Flush what is pending and store `run_finished` with the run's final status."""
@@ -122,7 +122,7 @@ class EventRecorder:
                     return
         except Exception as exc:  # reported to the run through add()
             logger.exception("storing events of run %s failed", self.run_id)
-            self._failure = exc
+            self.failure = exc
         finally:
             self._drained.set()
 

@@ -19,9 +19,9 @@ from django.conf import settings
 from agents.events import Error, Event, Final, RunFinished
 from agents.transcript import PartialAnswer
 from conversations.agent_factory import build_agent, run_context
+from conversations.engine.process import EngineProcess
 from conversations.engine.recorder import EventRecorder
-from conversations.engine.storage import RunSpec
-from conversations.engine.upkeep import active_runs, ensure_upkeep, run_slots
+from conversations.engine.storage import RunSpec, SessionGone
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +47,15 @@ class RunDriver:
             self._consumer.cancel()
 
     async def drive(self) -> None:
-        ensure_upkeep()  # the process's heartbeat and cancel listener
-        active_runs[str(self.spec.run_id)] = self
+        engine = EngineProcess.current()
+        engine.attach(self.spec.run_id, self)
         try:
             status, error = await self._consume_agent()
             await self._finish(status, error)
+        except SessionGone:  # deleted mid-run: nothing left to write to
+            logger.info("session of run %s was deleted; it stops", self.spec.run_id)
         finally:
-            active_runs.pop(str(self.spec.run_id), None)
+            engine.detach(self.spec.run_id)
 
     async def _consume_agent(self) -> tuple[str, str]:
         self._consumer = asyncio.create_task(self._pump())
@@ -81,23 +83,26 @@ class RunDriver:
         """Feed the agent's events to the recorder; return the final status."""
         status, error = "failed", "the agent stopped without finishing"
         try:
-            async with run_slots():
+            async with EngineProcess.current().slots:
                 agent = await build_agent(self.spec)
                 context = run_context(self.spec)
                 async for event in agent.run(self.spec.message, context):
                     finished = await self.take(event)
                     if finished is not None:
                         status, error = finished
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, SessionGone):
             raise
-        except Exception as exc:  # building or running the agent failed: report it
+        except Exception as exc:  # building, running or storing failed: report it
             logger.exception(
                 "agent %s crashed in run %s", self.spec.agent, self.spec.run_id
             )
-            await self.recorder.add(
-                Error("agent_crashed", str(exc) or type(exc).__name__)
-            )
-            return "failed", str(exc)
+            if self.recorder.failure is None:
+                await self.recorder.add(
+                    Error("agent_crashed", str(exc) or type(exc).__name__)
+                )
+            elif isinstance(self.recorder.failure, SessionGone):
+                raise self.recorder.failure from None
+            return "failed", str(exc) or type(exc).__name__
         return status, error
 
     async def take(self, event: Event) -> tuple[str, str] | None:

@@ -1,40 +1,36 @@
-"""The run engine's entry points, shared by the WebSocket consumer, the SSE view,
-the REST API and the `chat` command: submit a message, cancel, recover."""
+"""The run engine's entry points, shared by the WebSocket consumer, the SSE views,
+the REST API, the admin and the `chat` command: submit a message, cancel, delete
+a session, recover."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from conversations.agent_factory import policy_for
+from conversations.engine.process import EngineProcess
 from conversations.engine.runner import RunDriver
 from conversations.engine.storage import (
     Admission,
     RunSpec,
     admit_message,
+    delete_session_rows,
     in_db_thread,
     interrupt_run,
     load_spec,
     promote_next_queued,
     request_cancel,
 )
-from conversations.engine.upkeep import active_runs
-from conversations.layer import publish_cancel, publish_frames
+from conversations.layer import publish_cancel, publish_frames, publish_session_deleted
 from conversations.models import Run
-from conversations.shutdown import install_graceful_shutdown
 
 logger = logging.getLogger(__name__)
-
-# Strong references to the tasks of this process's runs (asyncio keeps weak ones).
-run_tasks: dict[str, asyncio.Task] = {}
-background_tasks: set[asyncio.Task] = set()
-# One recovery sweep per event loop (tests run many loops in one process).
-_sweepers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def submit_message(
@@ -44,7 +40,7 @@ async def submit_message(
 
     Raises `RunInProgress` when the policy is `reject` and a run is active.
     """
-    ensure_sweeper()
+    engine = start_engine()
     admission = await in_db_thread(
         admit_message,
         session_id,
@@ -57,30 +53,24 @@ async def submit_message(
         return admission
     # Other watchers hear of the message in the background: the caller's answer
     # (a socket's ack) must not wait for a layer round trip.
-    publish = asyncio.create_task(publish_frames(session_id, [admission.envelope]))
-    background_tasks.add(publish)
-    publish.add_done_callback(background_tasks.discard)
+    engine.spawn(publish_frames(session_id, [admission.envelope]))
     if admission.interrupted_run_id is not None:
         await cancel_run(admission.interrupted_run_id)
     if admission.spec is not None:
-        await launch(admission.spec)
+        launch(admission.spec)
     if admission.promoted_run_id is not None:
         await launch_queued(admission.promoted_run_id)
     return admission
 
 
-async def launch(spec: RunSpec) -> asyncio.Task:
+def launch(spec: RunSpec) -> asyncio.Task:
     """Drive an admitted run in this process, in the background."""
-    task = asyncio.create_task(_drive(spec), name=f"run-{spec.run_id}")
-    key = str(spec.run_id)
-    run_tasks[key] = task
-    task.add_done_callback(lambda _: run_tasks.pop(key, None))
-    return task
+    return EngineProcess.current().launch(spec.run_id, _drive(spec))
 
 
 async def launch_queued(run_id: Any) -> asyncio.Task:
     """Drive a run promoted from the queue (admitted earlier, maybe elsewhere)."""
-    return await launch(await in_db_thread(load_spec, run_id))
+    return launch(await in_db_thread(load_spec, run_id))
 
 
 async def _drive(spec: RunSpec) -> None:
@@ -98,7 +88,7 @@ async def start_next_queued(session_id: Any) -> None:
 
 async def wait_for_run(run_id: Any) -> None:
     """Wait until a run driven by this process has finished (no-op otherwise)."""
-    task = run_tasks.get(str(run_id))
+    task = EngineProcess.current().tasks.get(str(run_id))
     if task is not None:
         await asyncio.shield(task)
 
@@ -106,9 +96,7 @@ async def wait_for_run(run_id: Any) -> None:
 async def cancel_run(run_id: Any) -> None:
     """Cancel a run wherever it is driven: directly here, through the layer
     elsewhere (and the database flag, which its heartbeat reads, as a fallback)."""
-    driver = active_runs.get(str(run_id))
-    if driver is not None:
-        driver.cancel()
+    if EngineProcess.current().cancel_here(run_id):
         return
     try:
         await publish_cancel(run_id)
@@ -124,11 +112,36 @@ async def cancel_active_run(session_id: Any) -> Any | None:
     return run_id
 
 
+def delete_session(session_id: Any) -> bool:
+    """Delete a session with everything in it, even while a run streams: once the
+    deletion commits, its runs stop and every socket and stream watching it is
+    told. False if it was gone. Blocking, on the caller's connection and
+    transaction (a REST request's, the admin's)."""
+    deleted, open_runs = delete_session_rows(session_id)
+    if deleted:
+        transaction.on_commit(
+            lambda: async_to_sync(_announce_deletion)(session_id, open_runs)
+        )
+    return deleted
+
+
+async def _announce_deletion(session_id: Any, open_runs: list[Any]) -> None:
+    for run_id in open_runs:
+        await cancel_run(run_id)
+    await publish_session_deleted(session_id)
+
+
 def recover_stale_runs_sync(stale_after: float) -> list[tuple[Any, list[dict]]]:
-    """Finish as `interrupted` every run whose process stopped beating."""
+    """Finish as `interrupted` every run whose process stopped beating. One run
+    that cannot be finished is logged and skipped: it must not keep the sweep
+    from recovering everyone else's."""
     recovered = []
     for run in Run.objects.stale(timezone.now(), stale_after):
-        frames = interrupt_run(run.id, "the process running it stopped")
+        try:
+            frames = interrupt_run(run.id, "the process running it stopped")
+        except Exception:
+            logger.exception("recovering run %s failed; the next sweep retries", run.id)
+            continue
         if frames:
             recovered.append((run.session_id, frames))
     return recovered
@@ -153,41 +166,15 @@ async def recover_stale_runs() -> int:
     for session_id, frames in recovered:
         await publish_frames(session_id, frames)
     for session_id in await in_db_thread(stalled_queues_sync):
-        await start_next_queued(session_id)
+        try:
+            await start_next_queued(session_id)
+        except Exception:
+            logger.exception("starting the queue of session %s failed", session_id)
     return len(recovered)
 
 
-def ensure_sweeper() -> None:
-    """Start this process's periodic recovery sweep on the running loop, once."""
-    loop = asyncio.get_running_loop()
-    task = _sweepers.get(loop)
-    if task is None or task.done():
-        _sweepers[loop] = loop.create_task(_sweep_forever(), name="run-recovery")
-
-
-async def _sweep_forever() -> None:
-    while True:
-        try:
-            await recover_stale_runs()
-        except Exception:
-            logger.warning("run recovery sweep failed", exc_info=True)
-        await asyncio.sleep(settings.RUN_SWEEP_SECONDS)
-
-
-class ServerLifecycle:
-    """ASGI wrapper that sets up process-wide duties with the server's first request:
-    the recovery sweep and graceful SIGTERM handling.
-
-    daphne has no lifespan events; the first request (a load balancer's health
-    check, typically) comes moments after start-up, so runs a dead process left
-    behind are finished without waiting for someone to write in their session.
-    """
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] in {"http", "websocket"}:
-            ensure_sweeper()
-            install_graceful_shutdown()
-        return await self.app(scope, receive, send)
+def start_engine() -> EngineProcess:
+    """This process's engine, with its recovery sweep running."""
+    engine = EngineProcess.current()
+    engine.start_sweeper(recover_stale_runs)
+    return engine

@@ -412,3 +412,25 @@ def beat_runs(run_ids: Sequence[Any]) -> list[Any]:
     runs = Run.objects.active().filter(pk__in=run_ids)
     runs.update(heartbeat_at=timezone.now())
     return list(runs.filter(cancel_requested=True).values_list("pk", flat=True))
+
+
+def delete_session_rows(session_id: Any) -> tuple[bool, list[Any]]:
+    """Delete a session with its runs, events, state and feedback; return whether
+    it existed and the ids of its runs that were still open.
+
+    The session's row is locked first: every event insert takes that row's lock
+    to allocate its seqs, so no run can add an event between the cascade's
+    collecting and its deleting (on PostgreSQL that race was a foreign-key 500).
+    """
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            return False, []
+        open_runs = list(
+            Run.objects.filter(
+                session_id=session_id,
+                status__in=(Run.Status.RUNNING, Run.Status.QUEUED),
+            ).values_list("pk", flat=True)
+        )
+        session.delete()
+    return True, open_runs

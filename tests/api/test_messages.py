@@ -7,10 +7,9 @@ would in production, so `wait_for_run` can await it.
 
 import pytest
 from django.test import AsyncClient
-from rest_framework.throttling import ScopedRateThrottle
 
 from conversations.engine.service import wait_for_run
-from conversations.limits import MAX_TEXT_LENGTH
+from conversations.inputs import MAX_TEXT_LENGTH
 from conversations.models import Event, Run
 from tests.factories import anew_session
 
@@ -155,9 +154,9 @@ async def test_a_body_that_is_not_json_is_a_400(alice, script):
 
 
 async def test_message_posting_is_throttled_per_user(
-    alice, bob, script, bob_token, monkeypatch
+    alice, bob, script, bob_token, settings
 ):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"messages": "2/min"})
+    settings.MESSAGE_RATE = "2/min"
     url = f"/api/sessions/{(await anew_session(alice)).id}/messages/"
     for _ in range(2):  # refused as blank, but counted all the same
         assert (await script.post(url, {"text": " "})).status_code == 400

@@ -137,7 +137,7 @@ def test_markdown_export_quotes_arguments_that_contain_backticks(api, alice_sess
     response = api.get(f"/api/sessions/{alice_session.id}/export/?format=md")
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     text = response.content.decode()
-    assert "### User\n\nsay `hi`" in text
+    assert "### User\n\n> say `hi`" in text
     assert '**Tool call** `add` with `{"a": 2, "b": 2}`' in text
 
 

@@ -3,7 +3,13 @@
 import pytest
 from django.test import Client
 
-from tests.conversations.wsclient import communicator, connect_url, open_socket
+from tests.conversations.wsclient import (
+    HOST,
+    ORIGIN,
+    communicator,
+    connect_url,
+    open_socket,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +55,7 @@ async def test_session_cookie_authenticates_the_browser(alice, alice_session):
     cookie = client.cookies["sessionid"].value
     ws = communicator(
         connect_url(alice_session.id),
-        [(b"origin", b"http://localhost"), (b"cookie", f"sessionid={cookie}".encode())],
+        [ORIGIN, HOST, (b"cookie", f"sessionid={cookie}".encode())],
     )
     connected, _ = await ws.connect()
     assert connected

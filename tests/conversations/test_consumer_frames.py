@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conversations.limits import MAX_FRAME_BYTES, MAX_TEXT_LENGTH
+from conversations.inputs import MAX_FRAME_BYTES, MAX_TEXT_LENGTH
 from tests.conversations.wsclient import open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ import asyncio
 import pytest
 
 from conversations.engine.service import wait_for_run
-from conversations.limits import MESSAGES_PER_MINUTE
 from conversations.models import Event
 from tests.conversations.wsclient import open_socket, receive_until
 from tests.factories import anew_session
@@ -108,11 +107,12 @@ async def test_message_during_a_run_is_rejected_and_the_socket_keeps_working(
 
 
 async def test_too_many_messages_a_minute_are_rate_limited(
-    alice, alice_token, test_agents
+    alice, alice_token, test_agents, settings
 ):
+    settings.MESSAGE_RATE = "5/min"
     session = await anew_session(alice, "slow")
     ws, _ = await open_socket(session.id, alice_token)
-    for n in range(MESSAGES_PER_MINUTE + 1):
+    for n in range(5 + 1):
         await ws.send_json_to({"type": "message", "text": f"m{n}"})
     frames = await receive_until(ws, lambda f: f.get("code") == "rate_limited", wait=10)
     assert frames[-1]["type"] == "rejected"

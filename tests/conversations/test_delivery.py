@@ -14,6 +14,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 awrite_batch = database_sync_to_async(write_batch)
 
 
+async def flat(pages) -> list[dict]:
+    """The frames of a cursor's pages, in order."""
+    return [frame async for page in pages for frame in page]
+
+
 async def store_and_publish(session_id, count: int, per_batch: int = 1) -> None:
     """What the run engine does: store a batch, then publish it."""
     for start in range(0, count, per_batch):
@@ -26,7 +31,7 @@ async def test_cursor_refills_a_gap_from_the_database(alice_session):
         alice_session.id, None, [Info(str(n)) for n in range(5)]
     )
     cursor = SeqCursor(alice_session.id, sent=0)
-    out = await cursor.accept([frames[0], frames[3], frames[4], frames[2]])
+    out = await flat(cursor.accept([frames[0], frames[3], frames[4], frames[2]]))
     assert [f["seq"] for f in out] == [1, 2, 3, 4, 5]
     assert cursor.sent == 5
 
@@ -35,7 +40,10 @@ async def test_cursor_passes_deltas_and_drops_repeats(alice_session):
     frames = await awrite_batch(alice_session.id, None, [Info("a")])
     cursor = SeqCursor(alice_session.id, sent=0)
     delta = {"type": "delta", "run": None, "data": {"text": "x"}}
-    assert await cursor.accept([frames[0], delta, frames[0]]) == [frames[0], delta]
+    assert await flat(cursor.accept([frames[0], delta, frames[0]])) == [
+        frames[0],
+        delta,
+    ]
 
 
 async def test_tail_check_leaves_news_still_on_its_way_to_the_layer(alice_session):
@@ -43,7 +51,7 @@ async def test_tail_check_leaves_news_still_on_its_way_to_the_layer(alice_sessio
     frames = await awrite_batch(alice_session.id, None, [Info("a"), Info("b")])
     assert await cursor.catch_up() == []  # stored, but its news may yet come
     assert cursor.behind
-    assert [f["seq"] for f in await cursor.accept(frames)] == [1, 2]
+    assert [f["seq"] for f in await flat(cursor.accept(frames))] == [1, 2]
     assert not cursor.behind
     assert await cursor.catch_up() == []
 

@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from agentsite.asgi import application
 
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")
 
 
 def connect_url(session_id, token: str | None = None, after: int | None = None) -> str:
@@ -22,7 +23,7 @@ def connect_url(session_id, token: str | None = None, after: int | None = None) 
 
 def communicator(url: str, headers: list | None = None) -> WebsocketCommunicator:
     return WebsocketCommunicator(
-        application, url, headers=[ORIGIN] if headers is None else headers
+        application, url, headers=[ORIGIN, HOST] if headers is None else headers
     )
 
 

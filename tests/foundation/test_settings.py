@@ -46,14 +46,15 @@ def test_malformed_boolean_is_a_configuration_error():
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 
-def test_database_url_selects_postgres_with_persistent_checked_connections(monkeypatch):
+def test_database_url_selects_postgres_with_a_bounded_connection_pool(monkeypatch):
     from agentsite.settings import database_from_env
 
     monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/agentsite")
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "12")
     config = database_from_env()
     assert config["ENGINE"] == "django.db.backends.postgresql"
-    assert config["CONN_MAX_AGE"] > 0
-    assert config["CONN_HEALTH_CHECKS"] is True
+    assert config["CONN_MAX_AGE"] == 0  # Django's pool takes connections back
+    assert config["OPTIONS"]["pool"]["max_size"] == 12
 
 
 def test_default_database_is_sqlite_tuned_for_concurrent_writers(monkeypatch):
