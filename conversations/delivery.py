@@ -40,6 +40,10 @@ def last_seq(session_id: Any) -> int:
     return seqs.first() or 0
 
 
+def session_exists(session_id: Any) -> bool:
+    return ChatSession.objects.filter(pk=session_id).exists()
+
+
 class SeqCursor:
     """Tracks the last seq sent to one watcher and decides what to send next."""
 
@@ -145,6 +149,10 @@ async def follow(
                     message = await layer.receive(channel)
             except TimeoutError:
                 if not news_seen:
+                    # Quiet: a keep-alive, unless the session is gone (its news
+                    # may have been lost, or have come before this watcher).
+                    if not await in_db_thread(session_exists, session_id):
+                        return
                     yield None
                     pages = one_page([])
                     continue
