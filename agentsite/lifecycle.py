@@ -33,6 +33,7 @@ SERVER_GOING_AWAY_CODES = frozenset(
 )
 FLUSH_SECONDS = 0.2  # lets the close frames leave the socket buffers
 DRAIN_POLL_SECONDS = 0.02
+DROP_GRACE_SECONDS = 1.0
 
 
 class ServerLifecycle:
@@ -168,11 +169,16 @@ def close_oversized_messages_cleanly() -> None:
 
 def unread_bytes(protocol: Any) -> int:
     """Bytes written to a connection that the peer has not taken yet: the TCP
-    transport's buffer (a WebSocket protocol's own transport, or an HTTP
-    request's channel's). 0 when the transport is not one that says."""
+    transport's buffer, found under a WebSocket protocol's transport or an HTTP
+    request's channel's, through any wrappers (timeouts, TLS). 0 when the
+    transport is not one that says."""
     transport = getattr(protocol, "transport", None)
     if transport is None:
         transport = getattr(getattr(protocol, "channel", None), "transport", None)
+    for _ in range(5):  # a wrapper keeps the real transport as its own
+        if transport is None or hasattr(transport, "dataBuffer"):
+            break
+        transport = getattr(transport, "transport", None)
     data = getattr(transport, "dataBuffer", None)
     if data is None:
         return 0
@@ -198,6 +204,8 @@ def wait_for_slow_readers(server_class: type) -> None:
     original = server_class.handle_reply
 
     async def handle_reply(self, protocol, message):
+        if getattr(protocol, "agentsite_dropped", False):
+            return  # being let go: nothing more is queued for it
         await original(self, protocol, message)
         if message["type"] in {"websocket.send", "http.response.body"}:
             await _wait_for_reader(protocol)
@@ -218,13 +226,17 @@ async def _wait_for_reader(protocol: Any) -> None:
 
 
 def _drop(protocol: Any) -> None:
+    """Let a client go that stayed behind: a WebSocket is sent close 1013 (seen
+    by a client that catches up within DROP_GRACE_SECONDS), then the connection
+    is cut, which frees whatever it left unread."""
     logger.info(
         "dropping a client that stopped reading (%d bytes unread)",
         unread_bytes(protocol),
     )
+    protocol.agentsite_dropped = True
     if hasattr(protocol, "sendCloseFrame"):
-        # A WebSocket: autobahn drops it unless the close is answered within its
-        # close handshake timeout; a client reading slowly still sees 1013.
         protocol.sendCloseFrame(code=CLOSE_TRY_AGAIN_LATER, isReply=False)
+        transport = protocol.transport
     else:
-        protocol.channel.transport.abortConnection()
+        transport = protocol.channel.transport
+    asyncio.get_running_loop().call_later(DROP_GRACE_SECONDS, transport.abortConnection)

@@ -1,7 +1,7 @@
 """API routes: the DRF router, the token endpoint, the OpenAPI schema and its docs."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from conversations.api.views import AgentViewSet, RunViewSet, SessionViewSet, TokenView
@@ -14,6 +14,6 @@ router.register("runs", RunViewSet, basename="run")
 urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include(router.urls)),
 ]
