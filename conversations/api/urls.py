@@ -14,6 +14,8 @@ router.register("runs", RunViewSet, basename="run")
 urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"
+    ),
     path("", include(router.urls)),
 ]

@@ -13,6 +13,9 @@ from tests.factories import anew_session
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DEEP = "[" * 100_000 + "]" * 100_000
+UNSTORABLE = pytest.mark.parametrize(
+    "text", ["lone \ud800 surrogate", "nul \x00 inside"], ids=["surrogate", "nul"]
+)
 
 
 def auth(token: str) -> dict:
@@ -84,9 +87,7 @@ async def test_non_ascii_digit_seq_in_the_feedback_path_is_a_404(alice, alice_to
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(
-    "text", ["lone \ud800 surrogate", "nul \x00 inside"], ids=["surrogate", "nul"]
-)
+@UNSTORABLE
 async def test_unstorable_text_is_a_400_and_leaves_no_session_behind(
     alice, alice_token, text
 ):
@@ -109,9 +110,7 @@ async def test_unstorable_text_is_a_400_and_leaves_no_session_behind(
     assert renamed.status_code == 400
 
 
-@pytest.mark.parametrize(
-    "text", ["lone \ud800 surrogate", "nul \x00 inside"], ids=["surrogate", "nul"]
-)
+@UNSTORABLE
 async def test_unstorable_text_over_websocket_is_rejected_not_a_1011(
     alice, alice_token, text
 ):

@@ -5,7 +5,6 @@ import asyncio
 import json
 
 import pytest
-from channels.db import database_sync_to_async
 from django.test import AsyncClient
 from django.utils import timezone
 
@@ -21,6 +20,12 @@ def auth(token: str) -> dict:
     return {"Authorization": f"Token {token}"}
 
 
+async def post_json(path: str, body: dict, token: str):
+    return await AsyncClient().post(
+        path, body, content_type="application/json", headers=auth(token)
+    )
+
+
 def is_finished(frame: dict) -> bool:
     return frame.get("type") == "run_finished"
 
@@ -34,7 +39,9 @@ async def test_renaming_a_chat_while_its_run_streams_keeps_the_run_and_the_chat_
     ack = (await receive_until(ws, lambda f: f.get("type") == "ack"))[-1]
     renames = 0
     deadline = asyncio.get_running_loop().time() + 30
-    while not await Run.objects.filter(pk=ack["run"], finished_at__isnull=False).aexists():
+    while not await Run.objects.filter(
+        pk=ack["run"], finished_at__isnull=False
+    ).aexists():
         assert asyncio.get_running_loop().time() < deadline, "the run never finished"
         # Each rename reads the row while the run appends events to it.
         response = await AsyncClient().patch(
@@ -74,7 +81,9 @@ def test_no_save_of_a_session_moves_its_seq_counter(alice):
     assert (fresh.last_seq, fresh.title, fresh.review_notes) == (7, "renamed", "seen")
 
 
-def test_a_run_that_cannot_be_recovered_does_not_stop_the_sweep(alice, bob, monkeypatch):
+def test_a_run_that_cannot_be_recovered_does_not_stop_the_sweep(
+    alice, bob, monkeypatch
+):
     from conversations.engine import service
 
     long_ago = timezone.now() - timezone.timedelta(minutes=5)
@@ -141,35 +150,27 @@ async def test_one_message_limit_counts_every_way_in(alice, alice_token, setting
     replies = []
     for ws in sockets:  # two sockets, one message each
         await ws.send_json_to({"type": "message", "text": "add 2 and 2"})
-        replies.append((await receive_until(ws, lambda f: f["type"] in {"ack", "rejected"}))[-1])
-    chat = await AsyncClient().post(
-        "/chat",
-        {"message": "add 1 and 1"},
-        content_type="application/json",
-        headers=auth(alice_token),
-    )
+        replies.append(
+            (await receive_until(ws, lambda f: f["type"] in {"ack", "rejected"}))[-1]
+        )
+    chat = await post_json("/chat", {"message": "add 1 and 1"}, alice_token)
     async for _ in chat.streaming_content:
         pass
-    rest = await AsyncClient().post(
+    rest = await post_json(
         f"/api/sessions/{sessions[2].id}/messages/",
         {"text": "add 3 and 3"},
-        content_type="application/json",
-        headers=auth(alice_token),
+        alice_token,
     )
     assert [r["type"] for r in replies] == ["ack", "ack"]
     assert (chat.status_code, rest.status_code) == (200, 202)
-    over = await AsyncClient().post(
-        "/chat",
-        {"message": "one too many"},
-        content_type="application/json",
-        headers=auth(alice_token),
-    )
+    over = await post_json("/chat", {"message": "one too many"}, alice_token)
     assert over.status_code == 429
     assert int(over["Retry-After"]) >= 1
-    fresh, _ = await open_socket(sessions[0].id, alice_token)  # reconnecting resets nothing
+    fresh, _ = await open_socket(
+        sessions[0].id, alice_token
+    )  # reconnecting resets nothing
     await fresh.send_json_to({"type": "message", "text": "add 5 and 5"})
     reply = await receive_until(fresh, lambda f: f["type"] in {"ack", "rejected"})
     assert reply[-1]["code"] == "rate_limited"
     for ws in [*sockets, fresh]:
         await ws.disconnect()
-    await database_sync_to_async(lambda: None)()
