@@ -63,8 +63,9 @@ def inline(text: str) -> str:
 
 
 def heading_text(text: str) -> str:
-    """Free text for a heading: one line, its Markdown punctuation escaped."""
-    return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", " ".join(text.split()))
+    """Free text for a heading: one line, so it cannot start a block of its own,
+    and its `#` escaped, which Markdown would take for the heading's own."""
+    return re.sub(r"([\\#])", r"\\\1", " ".join(text.split()))
 
 
 def _code(value: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -360,11 +359,18 @@ async def test_one_agent_serves_concurrent_runs_without_mixing_them() -> None:
     assert final_text(second) == "one two three "
 
 
-async def test_step_delay_pauses_between_steps() -> None:
+async def test_step_delay_pauses_between_steps(monkeypatch) -> None:
+    pauses: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr("agents.base.asyncio.sleep", recording_sleep)
     model = ScriptedModel([call("add", a=1, b=1)], [TextChunk("2")])
-    started = time.perf_counter()
     await collect(BaseAgent([add], model, step_delay=0.05), "1+1")
-    assert time.perf_counter() - started >= 0.05
+    assert [pause for pause in pauses if pause] == [0.05]  # one pause, between steps
 
 
 def test_bad_agent_settings_are_refused() -> None:

@@ -100,7 +100,7 @@ async def test_markdown_export_of_a_math_session_reads_as_a_document(alice, scri
     ]
     assert markdown.startswith("# what is (3 + 4) * 5?\n\nAgent `math` · alice · ")
     expected_blocks = [
-        "### User\n\nwhat is (3 + 4) * 5?",
+        "### User\n\n> what is (3 + 4) * 5?",
         f"**Thought:** {thoughts[0]}",
         '**Tool call** `add` with `{"a": 3, "b": 4}`',
         "**Tool result** `add` → `7` (",
@@ -108,7 +108,7 @@ async def test_markdown_export_of_a_math_session_reads_as_a_document(alice, scri
         '**Tool call** `multiply` with `{"a": 7, "b": 5}`',
         "**Tool result** `multiply` → `35` (",
         f"**Thought:** {thoughts[2]}",
-        "### Answer\n\n(3 + 4) \N{MULTIPLICATION SIGN} 5 = 35.",
+        "### Answer\n\n> (3 + 4) \N{MULTIPLICATION SIGN} 5 = 35.",
         "---\n*Run succeeded in ",
     ]
     positions = [markdown.index(block) for block in expected_blocks]
