@@ -17,7 +17,8 @@ from urllib.parse import parse_qs
 
 from agents.events import Info
 from agentsite.asgi import application as agentsite_app
-from conversations.engine.storage import in_db_thread, write_batch
+from conversations.engine.storage import write_batch
+from conversations.engine.threads import in_db_thread
 
 MAX_FRAMES = 1_000_000
 

@@ -17,8 +17,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor, last_seq
+from conversations.engine.admission import RunInProgress
 from conversations.engine.service import cancel_active_run, submit_message
-from conversations.engine.storage import RunInProgress, SessionGone
+from conversations.engine.storage import SessionGone
 from conversations.inputs import (
     MAX_FRAME_BYTES,
     BadInput,

@@ -14,7 +14,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from conversations.engine.storage import in_db_thread
+from conversations.engine.threads import in_db_thread
 from conversations.layer import is_session_deleted, session_group, wire_frame
 from conversations.models import ChatSession, Event
 

@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from conversations.agent_factory import agent_names, default_agent
 from conversations.api.auth import Refused, authenticated_user
 from conversations.delivery import follow
+from conversations.engine.admission import RunInProgress
 from conversations.engine.service import submit_message
-from conversations.engine.storage import RunInProgress, SessionGone
+from conversations.engine.storage import SessionGone
 from conversations.inputs import BadInput, decode_json, parse_seq, text_problem
 from conversations.models import ChatSession
 from conversations.ratelimit import message_limit, rate_limited_message, retry_after

@@ -21,7 +21,7 @@ from django.utils import timezone
 from agents.events import PersistedEvent, from_wire
 from agents.stores import StateNamespace
 from agents.transcript import CONTEXT_TYPES
-from conversations.engine.storage import in_db_thread
+from conversations.engine.threads import in_db_thread
 from conversations.models import AgentState, Event
 
 

@@ -55,12 +55,13 @@ from conversations.api.serializers import (
     TokenSerializer,
 )
 from conversations.api.throttling import MessageRateThrottle
+from conversations.engine.admission import RunInProgress
 from conversations.engine.service import (
     cancel_active_run,
     delete_session,
     submit_message,
 )
-from conversations.engine.storage import RunInProgress, SessionGone
+from conversations.engine.storage import SessionGone
 from conversations.export import transcript_json, transcript_markdown
 from conversations.inputs import MAX_TEXT_LENGTH, BadInput, parse_seq
 from conversations.layer import publish_credentials_revoked

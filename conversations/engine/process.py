@@ -21,7 +21,8 @@ from typing import Any, Protocol
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from conversations.engine.storage import beat_runs, in_db_thread
+from conversations.engine.storage import beat_runs
+from conversations.engine.threads import in_db_thread
 from conversations.layer import CANCEL, CONTROL_GROUP
 
 logger = logging.getLogger(__name__)

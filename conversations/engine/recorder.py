@@ -17,7 +17,8 @@ from typing import Any
 from django.db import InterfaceError, OperationalError
 
 from agents.events import Delta, Event, PersistedEvent, RunFinished
-from conversations.engine.storage import finish_run, in_db_thread, write_batch
+from conversations.engine.storage import finish_run, write_batch
+from conversations.engine.threads import in_db_thread
 from conversations.layer import publish_frames
 
 logger = logging.getLogger(__name__)

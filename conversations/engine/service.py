@@ -14,19 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.agent_factory import policy_for
+from conversations.engine.admission import Admission, admit_message, promote_next_queued
 from conversations.engine.process import EngineProcess
 from conversations.engine.runner import RunDriver
 from conversations.engine.storage import (
-    Admission,
     RunSpec,
-    admit_message,
     delete_session_rows,
-    in_db_thread,
     interrupt_run,
     load_spec,
-    promote_next_queued,
     request_cancel,
 )
+from conversations.engine.threads import in_db_thread
 from conversations.layer import publish_cancel, publish_frames, publish_session_deleted
 from conversations.models import Run
 

@@ -8,88 +8,22 @@ and a run finished with its `run_finished` event in the same commit.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
 from typing import Any, TypeVar
 
-from asgiref.sync import SyncToAsync
-from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
-    IntegrityError,
-    close_old_connections,
     connections,
     transaction,
 )
 from django.utils import timezone
 
-from agents.events import PersistedEvent, RunFinished, UserMessage, event_data
+from agents.events import PersistedEvent, RunFinished, event_data
 from conversations.models import ChatSession, Event, EventRow, Run
 
 T = TypeVar("T")
-
-TITLE_LENGTH = 60
-# A pooled connection idle this long is health-checked before its next use.
-HEALTH_CHECK_AFTER_IDLE = 5.0
-
-
-async def in_db_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run a blocking ORM call on the database thread pool.
-
-    Not asgiref's single shared thread: concurrent runs would all queue behind each
-    other there.
-    """
-    return await EngineDatabaseCall(fn, thread_sensitive=False, executor=db_executor())(
-        *args
-    )
-
-
-class EngineDatabaseCall(SyncToAsync):
-    """Channels' `DatabaseSyncToAsync` without a health check on every call.
-
-    Channels closes old connections around each call, which re-arms Django's
-    `CONN_HEALTH_CHECKS`: a `SELECT 1` round trip before every engine call, about
-    a fifth of the database threads' time in a burst of short runs. Here a
-    connection is checked only after it has been idle (when a server restart may
-    have cut it), and dropped after a call that broke it or when it is too old.
-    """
-
-    def thread_handler(self, loop, *args, **kwargs):
-        conn = connections[DEFAULT_DB_ALIAS]
-        last_used = getattr(conn, "engine_last_used", 0.0)
-        if time.monotonic() - last_used > HEALTH_CHECK_AFTER_IDLE:
-            close_old_connections()  # arms the health check for this call
-        try:
-            return super().thread_handler(loop, *args, **kwargs)
-        finally:
-            conn.engine_last_used = time.monotonic()
-            if conn.errors_occurred or (
-                conn.close_at is not None and time.monotonic() >= conn.close_at
-            ):
-                conn.close_if_unusable_or_obsolete()
-
-
-@cache
-def db_executor() -> ThreadPoolExecutor:
-    """The process's database threads (DATABASE_THREADS, each with its connection).
-
-    Few, and measured: every thread contends for the GIL with the event loop, and a
-    statement's result waits for a GIL handoff before the next can go. In a burst
-    of 500 short runs on PostgreSQL, 16 threads gave a delivery p99 of ~1 s and 2
-    threads ~30-60 ms, finishing sooner too; on SQLite, threads beyond one only
-    queue in SQLite's busy handler, which sleeps.
-    """
-    return ThreadPoolExecutor(
-        max_workers=settings.DATABASE_THREADS, thread_name_prefix="agentsite-db"
-    )
-
-
-class RunInProgress(Exception):
-    """The session already has an active run and the policy does not queue."""
 
 
 class SessionGone(Exception):
@@ -107,21 +41,6 @@ class RunSpec:
     message: str
     client_id: str | None
     first_seq: int
-
-
-@dataclass(frozen=True)
-class Admission:
-    """The outcome of a message: its run, the seq of its user_message, and whether
-    it starts now, waits in the queue, or repeats an earlier `client_id`."""
-
-    run_id: Any
-    seq: int
-    status: str
-    duplicate: bool = False
-    interrupted_run_id: Any = None
-    promoted_run_id: Any = None  # an older queued run this admission started
-    envelope: dict | None = None  # the stored user_message, to publish
-    spec: RunSpec | None = None  # when the run starts now: what driving it needs
 
 
 @dataclass(frozen=True)
@@ -185,18 +104,39 @@ def event_rows(
 
 
 def store_events(
-    session_id: Any, run_id: Any, events: Sequence[PersistedEvent]
-) -> list[EventRow]:
-    """Append events to a session, allocating their seqs from the session's counter.
+    session_id: Any,
+    run_id: Any,
+    events: Sequence[PersistedEvent],
+    close_as: tuple[RunFinished, str] | None = None,
+) -> list[EventRow] | None:
+    """Append events to a session, allocating their seqs from the session's
+    counter, and move the run's last seq and heartbeat with them: the one append
+    every event of a run goes through. With `close_as` (the run's `run_finished`
+    and error text) the run row is closed in the same statement, only if it is
+    still running; None then means it was finished elsewhere and nothing is
+    stored (the caller rolls back, so the seqs go back).
 
     Must run inside a transaction (see `allocate_seqs`).
     """
     now = timezone.now()
     last = allocate_seqs(session_id, len(events), now).last_seq
+    if run_id is not None:
+        runs = Run.objects.filter(pk=run_id)
+        closing: dict[str, Any] = {}
+        if close_as is not None:
+            finished, error = close_as
+            runs = runs.filter(status=Run.Status.RUNNING)
+            closing = {
+                "status": finished.status,
+                "finished_at": now,
+                "error": error,
+                "input_tokens": finished.usage.get("input_tokens", 0),
+                "output_tokens": finished.usage.get("output_tokens", 0),
+            }
+        if not runs.update(last_seq=last, heartbeat_at=now, **closing) and closing:
+            return None
     rows = event_rows(session_id, run_id, events, last, now)
     Event.objects.append_rows(rows)
-    if run_id is not None:
-        Run.objects.filter(pk=run_id).update(last_seq=last, heartbeat_at=now)
     return rows
 
 
@@ -209,138 +149,6 @@ def write_batch(
     return [row.envelope() for row in rows]
 
 
-def admit_message(
-    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
-) -> Admission:
-    """Store a user message and create its run, following the agent's policy.
-
-    The partial unique index on running runs settles races between processes: the
-    loser of two concurrent inserts gets an IntegrityError and is told
-    `run_in_progress` (or queued, under `enqueue`/`interrupt`).
-    """
-    try:
-        return _admit(session_id, text, client_id, policy, stale_after)
-    except IntegrityError:
-        duplicate = _find_duplicate(session_id, client_id)
-        if duplicate is not None:
-            return duplicate
-        if policy == "reject":
-            raise RunInProgress(session_id) from None
-        return _admit(session_id, text, client_id, policy, stale_after)
-
-
-def _find_duplicate(session_id: Any, client_id: str | None) -> Admission | None:
-    if not client_id:
-        return None
-    run = Run.objects.filter(session_id=session_id, client_id=client_id).first()
-    if run is None:
-        return None
-    return Admission(run.id, run.first_seq, run.status, duplicate=True)
-
-
-def _admit(
-    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
-) -> Admission:
-    now = timezone.now()
-    with transaction.atomic():
-        duplicate = _find_duplicate(session_id, client_id)
-        if duplicate is not None:
-            return duplicate
-        open_runs = list(
-            Run.objects.filter(
-                session_id=session_id,
-                status__in=(Run.Status.RUNNING, Run.Status.QUEUED),
-            ).values_list("pk", "status", "heartbeat_at")
-        )
-        running = [
-            (pk, beat) for pk, status, beat in open_runs if status == Run.Status.RUNNING
-        ]
-        active, last_beat = running[0] if running else (None, None)
-        if active is not None and last_beat < now - timedelta(seconds=stale_after):
-            interrupt_run(active, "the process running it stopped")
-            active = None
-        interrupted = promoted = None
-        if active is None:
-            # A run just finished and its process has not yet promoted the queue:
-            # this message goes behind the queued ones, whose head starts now.
-            if any(status == Run.Status.QUEUED for _, status, _ in open_runs):
-                promoted = _promote_oldest_queued(session_id, now)
-            status = Run.Status.QUEUED if promoted else Run.Status.RUNNING
-        elif policy == "reject":
-            raise RunInProgress(session_id)
-        else:
-            status = Run.Status.QUEUED
-            if policy == "interrupt":
-                Run.objects.filter(pk=active).update(cancel_requested=True)
-                interrupted = active
-        session = allocate_seqs(session_id, 1, now, title=_title_from(text))
-        run = Run.objects.create(
-            session_id=session_id,
-            status=status,
-            message=text,
-            client_id=client_id or None,
-            started_at=now if status == Run.Status.RUNNING else None,
-            heartbeat_at=now,
-            first_seq=session.last_seq,
-            last_seq=session.last_seq,
-        )
-        message = UserMessage(text, client_id or None)
-        (row,) = event_rows(session_id, run.id, [message], session.last_seq, now)
-        Event.objects.append_rows([row])
-    spec = None
-    if status == Run.Status.RUNNING:
-        spec = RunSpec(
-            run.id,
-            session_id,
-            session.owner_id,
-            session.agent,
-            text,
-            run.client_id,
-            row.seq,
-        )
-    return Admission(
-        run.id,
-        row.seq,
-        status,
-        interrupted_run_id=interrupted,
-        promoted_run_id=promoted,
-        envelope=row.envelope(),
-        spec=spec,
-    )
-
-
-def _title_from(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1] + "…"
-
-
-def promote_next_queued(session_id: Any) -> Any | None:
-    """Start the oldest queued run of a session if none is running; return its id."""
-    try:
-        with transaction.atomic():
-            if Run.objects.active().filter(session_id=session_id).exists():
-                return None
-            return _promote_oldest_queued(session_id, timezone.now())
-    except IntegrityError:  # another process promoted one first
-        return None
-
-
-def _promote_oldest_queued(session_id: Any, now: datetime) -> Any | None:
-    """Mark the session's oldest queued run running (caller checked none is)."""
-    run_id = (
-        Run.objects.queued()
-        .filter(session_id=session_id)
-        .order_by("created_at")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if run_id is not None:
-        Run.objects.filter(pk=run_id).update(
-            status=Run.Status.RUNNING, started_at=now, heartbeat_at=now
-        )
-    return run_id
-
-
 def finish_run(
     run_id: Any,
     session_id: Any,
@@ -349,25 +157,15 @@ def finish_run(
     error: str = "",
 ) -> list[dict]:
     """Store the run's last events and its `run_finished`, and close the run row,
-    in one transaction; return the envelopes to publish."""
-    events = [*pending, finished]
-    now = timezone.now()
+    in one transaction; return the envelopes to publish (none when the run had
+    been finished elsewhere already, recovered as interrupted)."""
     with transaction.atomic():
-        last = allocate_seqs(session_id, len(events), now).last_seq
-        closed = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
-            status=finished.status,
-            finished_at=now,
-            error=error,
-            input_tokens=finished.usage.get("input_tokens", 0),
-            output_tokens=finished.usage.get("output_tokens", 0),
-            last_seq=last,
-            heartbeat_at=now,
+        rows = store_events(
+            session_id, run_id, [*pending, finished], close_as=(finished, error)
         )
-        if not closed:  # already finished elsewhere (recovered as interrupted)
-            transaction.set_rollback(True)  # and the seqs go back
+        if rows is None:
+            transaction.set_rollback(True)
             return []
-        rows = event_rows(session_id, run_id, events, last, now)
-        Event.objects.append_rows(rows)
     return [row.envelope() for row in rows]
 
 

@@ -17,7 +17,8 @@ from agents.events import (
     ToolError,
     ToolResult,
 )
-from conversations.engine.storage import admit_message, finish_run, write_batch
+from conversations.engine.admission import admit_message
+from conversations.engine.storage import finish_run, write_batch
 from conversations.models import AgentState, ChatSession, Event, Feedback
 
 USAGE = {"input_tokens": 120, "output_tokens": 30}

@@ -7,13 +7,14 @@ from channels.db import database_sync_to_async
 
 from agents.events import PERSISTED_TYPES, Delta, RunFinished, to_wire
 from conversations.engine import runner
+from conversations.engine.admission import RunInProgress, admit_message
 from conversations.engine.service import (
     cancel_active_run,
     recover_stale_runs,
     submit_message,
     wait_for_run,
 )
-from conversations.engine.storage import RunInProgress, admit_message, finish_run
+from conversations.engine.storage import finish_run
 from conversations.models import Event, Run
 from tests.factories import anew_session
 

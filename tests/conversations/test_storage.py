@@ -8,14 +8,12 @@ import pytest
 from django.db import connection
 
 from agents.events import Info, RunFinished
-from conversations.engine.storage import (
+from conversations.engine.admission import (
     RunInProgress,
     admit_message,
-    finish_run,
-    interrupt_run,
     promote_next_queued,
-    write_batch,
 )
+from conversations.engine.storage import finish_run, interrupt_run, write_batch
 from conversations.models import Event, Run
 from tests.factories import new_session
 

@@ -27,7 +27,7 @@ async def test_history_is_earlier_runs_each_after_its_message_without_bookkeepin
     from channels.db import database_sync_to_async
 
     from agents.events import UserMessage
-    from conversations.engine.storage import admit_message
+    from conversations.engine.admission import admit_message
 
     admit = database_sync_to_async(admit_message)
     first = await admit(alice_session.id, "add 2 and 2", None, "enqueue", 60)

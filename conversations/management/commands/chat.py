@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from conversations.agent_factory import agent_names, default_agent
 from conversations.delivery import follow
+from conversations.engine.admission import RunInProgress
 from conversations.engine.service import submit_message, wait_for_run
-from conversations.engine.storage import RunInProgress
 from conversations.models import ChatSession
 
 LABELS = {

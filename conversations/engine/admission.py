@@ -1,0 +1,173 @@
+"""Admitting a message: its `user_message` and its run in one transaction, under
+the agent's double-message policy, and the queue behind a running run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agents.events import UserMessage
+from conversations.engine.storage import (
+    RunSpec,
+    allocate_seqs,
+    event_rows,
+    interrupt_run,
+)
+from conversations.models import Event, Run
+
+TITLE_LENGTH = 60
+
+
+class RunInProgress(Exception):
+    """The session already has an active run and the policy does not queue."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of a message: its run, the seq of its user_message, and whether
+    it starts now, waits in the queue, or repeats an earlier `client_id`."""
+
+    run_id: Any
+    seq: int
+    status: str
+    duplicate: bool = False
+    interrupted_run_id: Any = None
+    promoted_run_id: Any = None  # an older queued run this admission started
+    envelope: dict | None = None  # the stored user_message, to publish
+    spec: RunSpec | None = None  # when the run starts now: what driving it needs
+
+
+def admit_message(
+    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
+) -> Admission:
+    """Store a user message and create its run, following the agent's policy.
+
+    The partial unique index on running runs settles races between processes: the
+    loser of two concurrent inserts gets an IntegrityError and is told
+    `run_in_progress` (or queued, under `enqueue`/`interrupt`).
+    """
+    try:
+        return _admit(session_id, text, client_id, policy, stale_after)
+    except IntegrityError:
+        duplicate = _find_duplicate(session_id, client_id)
+        if duplicate is not None:
+            return duplicate
+        if policy == "reject":
+            raise RunInProgress(session_id) from None
+        return _admit(session_id, text, client_id, policy, stale_after)
+
+
+def _find_duplicate(session_id: Any, client_id: str | None) -> Admission | None:
+    if not client_id:
+        return None
+    run = Run.objects.filter(session_id=session_id, client_id=client_id).first()
+    if run is None:
+        return None
+    return Admission(run.id, run.first_seq, run.status, duplicate=True)
+
+
+def _admit(
+    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
+) -> Admission:
+    now = timezone.now()
+    with transaction.atomic():
+        duplicate = _find_duplicate(session_id, client_id)
+        if duplicate is not None:
+            return duplicate
+        open_runs = list(
+            Run.objects.filter(
+                session_id=session_id,
+                status__in=(Run.Status.RUNNING, Run.Status.QUEUED),
+            ).values_list("pk", "status", "heartbeat_at")
+        )
+        running = [
+            (pk, beat) for pk, status, beat in open_runs if status == Run.Status.RUNNING
+        ]
+        active, last_beat = running[0] if running else (None, None)
+        if active is not None and last_beat < now - timedelta(seconds=stale_after):
+            interrupt_run(active, "the process running it stopped")
+            active = None
+        interrupted = promoted = None
+        if active is None:
+            # A run just finished and its process has not yet promoted the queue:
+            # this message goes behind the queued ones, whose head starts now.
+            if any(status == Run.Status.QUEUED for _, status, _ in open_runs):
+                promoted = _promote_oldest_queued(session_id, now)
+            status = Run.Status.QUEUED if promoted else Run.Status.RUNNING
+        elif policy == "reject":
+            raise RunInProgress(session_id)
+        else:
+            status = Run.Status.QUEUED
+            if policy == "interrupt":
+                Run.objects.filter(pk=active).update(cancel_requested=True)
+                interrupted = active
+        session = allocate_seqs(session_id, 1, now, title=_title_from(text))
+        run = Run.objects.create(
+            session_id=session_id,
+            status=status,
+            message=text,
+            client_id=client_id or None,
+            started_at=now if status == Run.Status.RUNNING else None,
+            heartbeat_at=now,
+            first_seq=session.last_seq,
+            last_seq=session.last_seq,
+        )
+        message = UserMessage(text, client_id or None)
+        (row,) = event_rows(session_id, run.id, [message], session.last_seq, now)
+        Event.objects.append_rows([row])
+    spec = None
+    if status == Run.Status.RUNNING:
+        spec = RunSpec(
+            run.id,
+            session_id,
+            session.owner_id,
+            session.agent,
+            text,
+            run.client_id,
+            row.seq,
+        )
+    return Admission(
+        run.id,
+        row.seq,
+        status,
+        interrupted_run_id=interrupted,
+        promoted_run_id=promoted,
+        envelope=row.envelope(),
+        spec=spec,
+    )
+
+
+def _title_from(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1] + "…"
+
+
+def promote_next_queued(session_id: Any) -> Any | None:
+    """Start the oldest queued run of a session if none is running; return its id."""
+    try:
+        with transaction.atomic():
+            if Run.objects.active().filter(session_id=session_id).exists():
+                return None
+            return _promote_oldest_queued(session_id, timezone.now())
+    except IntegrityError:  # another process promoted one first
+        return None
+
+
+def _promote_oldest_queued(session_id: Any, now: datetime) -> Any | None:
+    """Mark the session's oldest queued run running (caller checked none is)."""
+    run_id = (
+        Run.objects.queued()
+        .filter(session_id=session_id)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if run_id is not None:
+        Run.objects.filter(pk=run_id).update(
+            status=Run.Status.RUNNING, started_at=now, heartbeat_at=now
+        )
+    return run_id
