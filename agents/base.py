@@ -45,7 +45,7 @@ from agents.llm.base import (
     UsageChunk,
 )
 from agents.tools import Tool, describe_failure
-from agents.transcript import tool_message
+from agents.transcript import closing_events, tool_message
 
 logger = logging.getLogger(__name__)
 
@@ -167,9 +167,10 @@ class BaseAgent(AgentHooks):
 
     async def _keep_cancelled(self, inv: Invocation) -> None:
         """Let the hooks keep what a cancelled run did, its partial answer too."""
-        if inv.answer.text:
-            inv.events.append(Final(inv.answer.text, partial=True))
-        finished = RunFinished("cancelled", inv.elapsed_ms(), inv.usage)
+        *partial, finished = closing_events(
+            inv.answer, "cancelled", inv.elapsed_ms(), inv.usage
+        )
+        inv.events.extend(partial)
         try:
             await self._after_run(inv, finished)
         except Exception:

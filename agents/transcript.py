@@ -22,6 +22,7 @@ from agents.events import (
     PersistedEvent,
     RunFinished,
     RunStarted,
+    RunStatus,
     StateDelta,
     Thought,
     ToolCall,
@@ -129,3 +130,16 @@ class PartialAnswer:
                 pass
             case _:
                 assert_never(event)
+
+
+def closing_events(
+    answer: PartialAnswer, status: RunStatus, duration_ms: float, usage: dict[str, int]
+) -> list[Final | RunFinished]:
+    """A run's last events, built in this one place for the agent loop and the run
+    engine alike: the answer written so far when a cancel cut it short (marked
+    `partial`), then the run's one `run_finished`."""
+    events: list[Final | RunFinished] = []
+    if status == "cancelled" and answer.text:
+        events.append(Final(answer.text, partial=True))
+    events.append(RunFinished(status, duration_ms, usage))
+    return events

@@ -16,8 +16,8 @@ import time
 
 from django.conf import settings
 
-from agents.events import Error, Event, Final, RunFinished
-from agents.transcript import PartialAnswer
+from agents.events import Error, Event, RunFinished, RunStatus
+from agents.transcript import PartialAnswer, closing_events
 from conversations.agent_factory import build_agent, run_context
 from conversations.engine.process import EngineProcess
 from conversations.engine.recorder import EventRecorder
@@ -118,11 +118,15 @@ class RunDriver:
         await self.recorder.add(event)
         return None
 
-    async def _finish(self, status: str, error: str) -> None:
-        if status == "cancelled" and self.answer.text:
-            await self.recorder.add(Final(self.answer.text, partial=True))
+    async def _finish(self, status: RunStatus, error: str) -> None:
+        """Store the run's closing events: the agent's own `run_finished` when it
+        finished by itself, else the same closing the agent loop would build."""
         finished = self.agent_finished
         if finished is None or finished.status != status:
             duration = round((time.monotonic() - self._started) * 1000, 3)
-            finished = RunFinished(status, duration, self.usage)
+            *partial, finished = closing_events(
+                self.answer, status, duration, self.usage
+            )
+            for event in partial:
+                await self.recorder.add(event)
         await self.recorder.close(finished, error)
