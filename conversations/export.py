@@ -12,8 +12,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, assert_never
 
+from agents.events import (
+    Delta,
+    Error,
+    Final,
+    Info,
+    RunFinished,
+    RunStarted,
+    StateDelta,
+    Thought,
+    ToolCall,
+    ToolError,
+    ToolResult,
+    UserMessage,
+    from_wire,
+)
 from conversations.models import ChatSession
 
 
@@ -78,33 +93,32 @@ def _code(value: Any) -> str:
 
 def event_markdown(envelope: dict) -> str | None:
     """One event as a Markdown block; bookkeeping events say nothing."""
-    data = envelope["data"]
-    match envelope["type"]:
-        case "user_message":
-            return f"### User\n\n{quoted(data['text'])}"
-        case "info":
-            return f"**Info:** {inline(data['text'])}"
-        case "thought":
-            return f"**Thought:** {inline(data['text'])}"
-        case "tool_call":
-            return f"**Tool call** `{data['tool']}` with {_code(data['args'])}"
-        case "tool_result":
-            return (
-                f"**Tool result** `{data['tool']}` → {_code(data['result'])} "
-                f"({data['duration_ms']:.1f} ms)"
-            )
-        case "tool_error":
-            return f"**Tool error** `{data['tool']}`: {inline(data['error'])}"
-        case "state_delta":
-            return f"**State** ({data['scope']}): {_code(data['changes'])}"
-        case "final":
-            suffix = " *(cut short)*" if data.get("partial") else ""
-            return f"### Answer{suffix}\n\n{quoted(data['text'])}"
-        case "error":
-            return f"**Error** ({data['code']}): {inline(data['message'])}"
-        case "run_finished":
-            return f"---\n*Run {data['status']} in {data['duration_ms']:.0f} ms*"
-    return None
+    match from_wire(envelope["type"], envelope["data"]):
+        case UserMessage(text=text):
+            return f"### User\n\n{quoted(text)}"
+        case Info(text=text):
+            return f"**Info:** {inline(text)}"
+        case Thought(text=text):
+            return f"**Thought:** {inline(text)}"
+        case ToolCall(tool=tool, args=args):
+            return f"**Tool call** `{tool}` with {_code(args)}"
+        case ToolResult(tool=tool, result=result, duration_ms=ms):
+            return f"**Tool result** `{tool}` → {_code(result)} ({ms:.1f} ms)"
+        case ToolError(tool=tool, error=error):
+            return f"**Tool error** `{tool}`: {inline(error)}"
+        case StateDelta(scope=scope, changes=changes):
+            return f"**State** ({scope}): {_code(changes)}"
+        case Final(text=text, partial=partial):
+            suffix = " *(cut short)*" if partial else ""
+            return f"### Answer{suffix}\n\n{quoted(text)}"
+        case Error(code=code, message=message):
+            return f"**Error** ({code}): {inline(message)}"
+        case RunFinished(status=status, duration_ms=ms):
+            return f"---\n*Run {status} in {ms:.0f} ms*"
+        case RunStarted() | Delta():
+            return None
+        case unexpected:
+            assert_never(unexpected)
 
 
 def transcript_markdown(session: ChatSession, envelopes: Iterable[dict]) -> str:

@@ -10,14 +10,30 @@ of the review page's time, and under a millisecond or two here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from django.template.defaultfilters import floatformat, linebreaksbr
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from agents.events import (
+    Delta,
+    Error,
+    Final,
+    Info,
+    RunFinished,
+    RunStarted,
+    StateDelta,
+    Thought,
+    ToolCall,
+    ToolError,
+    ToolResult,
+    UserMessage,
+    from_wire,
+)
 
 if TYPE_CHECKING:
     from conversations.admin.timeline import Entry
@@ -180,19 +196,39 @@ def duration(ms: float | None) -> SafeString:
     )
 
 
-CARDS: dict[str, Callable[[Entry], SafeString]] = {
-    "user_message": user_message,
-    "run_started": run_started,
-    "info": note,
-    "thought": thought,
-    "tool_call": tool_call,
-    "tool_result": tool_result,
-    "tool_error": tool_error,
-    "state_delta": state_delta,
-    "final": final,
-    "error": error,
-    "run_finished": run_finished,
-}
+def card(entry: Entry) -> SafeString:
+    """The card of an entry, chosen by its event's class."""
+    try:
+        event = from_wire(entry.event.type, entry.event.data)
+    except (TypeError, ValueError):  # a row this version has no class for
+        return other(entry)
+    match event:
+        case UserMessage():
+            return user_message(entry)
+        case RunStarted():
+            return run_started(entry)
+        case Info():
+            return note(entry)
+        case Thought():
+            return thought(entry)
+        case ToolCall():
+            return tool_call(entry)
+        case ToolResult():
+            return tool_result(entry)
+        case ToolError():
+            return tool_error(entry)
+        case StateDelta():
+            return state_delta(entry)
+        case Final():
+            return final(entry)
+        case Error():
+            return error(entry)
+        case RunFinished():
+            return run_finished(entry)
+        case Delta():  # never stored
+            return other(entry)
+        case unexpected:
+            assert_never(unexpected)
 
 
 def entry_html(entry: Entry) -> SafeString:
@@ -211,7 +247,7 @@ def entry_html(entry: Entry) -> SafeString:
         event.seq,
         stamp,
         event.seq,
-        CARDS.get(event.type, other)(entry),
+        card(entry),
     )
 
 

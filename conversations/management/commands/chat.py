@@ -5,11 +5,27 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import assert_never
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from agents.events import (
+    Delta,
+    Error,
+    Final,
+    Info,
+    RunFinished,
+    RunStarted,
+    StateDelta,
+    Thought,
+    ToolCall,
+    ToolError,
+    ToolResult,
+    UserMessage,
+    from_wire,
+)
 from conversations.agent_factory import agent_names, default_agent
 from conversations.delivery import follow
 from conversations.engine.admission import RunInProgress
@@ -33,24 +49,27 @@ LABELS = {
 
 def describe(frame: dict) -> str:
     """One readable line per event, like the article's THOUGHT:/RESULT:/FINAL: lines."""
-    data = frame["data"]
-    match frame["type"]:
-        case "run_started":
-            text = f"agent {data['agent']} started"
-        case "tool_call":
-            text = f"{data['tool']}({json.dumps(data['args'])})"
-        case "tool_result":
-            text = f"{data['tool']} returned {json.dumps(data['result'])} ({data['duration_ms']:.1f} ms)"
-        case "tool_error":
-            text = f"{data['tool']}: {data['error']}"
-        case "state_delta":
-            text = f"{data['scope']} {json.dumps(data['changes'])}"
-        case "error":
-            text = f"{data['code']}: {data['message']}"
-        case "run_finished":
-            text = f"{data['status']} in {data['duration_ms']:.0f} ms"
-        case _:
-            text = data.get("text", json.dumps(data))
+    match from_wire(frame["type"], frame["data"]):
+        case RunStarted(agent=agent):
+            text = f"agent {agent} started"
+        case ToolCall(tool=tool, args=args):
+            text = f"{tool}({json.dumps(args)})"
+        case ToolResult(tool=tool, result=result, duration_ms=ms):
+            text = f"{tool} returned {json.dumps(result, default=str)} ({ms:.1f} ms)"
+        case ToolError(tool=tool, error=error):
+            text = f"{tool}: {error}"
+        case StateDelta(scope=scope, changes=changes):
+            text = f"{scope} {json.dumps(changes, default=str)}"
+        case Error(code=code, message=message):
+            text = f"{code}: {message}"
+        case RunFinished(status=status, duration_ms=ms):
+            text = f"{status} in {ms:.0f} ms"
+        case UserMessage(text=text) | Info(text=text) | Thought(text=text):
+            pass
+        case Final(text=text) | Delta(text=text):
+            pass
+        case unexpected:
+            assert_never(unexpected)
     return f"{LABELS.get(frame['type'], frame['type'].upper())}: {text}"
 
 
