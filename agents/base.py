@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, assert_never, get_args
+from enum import StrEnum
+from typing import Any, assert_never
 
 from agents.context import Invocation, RunContext
 from agents.events import (
@@ -29,6 +29,7 @@ from agents.events import (
     Final,
     RunFinished,
     RunStarted,
+    RunStatus,
     Thought,
     ToolCall,
     ToolError,
@@ -45,12 +46,21 @@ from agents.llm.base import (
     UsageChunk,
 )
 from agents.tools import Tool, describe_failure
-from agents.transcript import closing_events, tool_message
+from agents.transcript import tool_message
 
 logger = logging.getLogger(__name__)
 
-Policy = Literal["reject", "enqueue", "interrupt"]
-POLICIES: tuple[str, ...] = get_args(Policy)
+
+class Policy(StrEnum):
+    """What a message meets while its session's run is working: refused, queued
+    behind the run, or the run interrupted for it."""
+
+    REJECT = "reject"
+    ENQUEUE = "enqueue"
+    INTERRUPT = "interrupt"
+
+
+POLICIES: tuple[Policy, ...] = tuple(Policy)
 # How long a cancelled run waits for its tool to stop (a tool that ignores
 # cancellation must not hold the cancel up).
 TOOL_CANCEL_GRACE = 1.0
@@ -69,9 +79,6 @@ class AgentHooks:
     async def _history(self, inv: Invocation) -> list[ChatMessage]:
         """Messages of earlier runs the model should see before this message."""
         return []
-
-    async def _after_run(self, inv: Invocation, finished: RunFinished) -> None:
-        """Keep what the run did; called once, also for a cancelled run."""
 
 
 @dataclass
@@ -105,7 +112,7 @@ class BaseAgent(AgentHooks):
         instructions: str = "",
         max_steps: int = 8,
         step_delay: float = 0.0,
-        policy: Policy = "reject",
+        policy: Policy = Policy.REJECT,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -125,27 +132,18 @@ class BaseAgent(AgentHooks):
         self.policy = policy
 
     async def run(self, message: str, ctx: RunContext) -> AsyncIterator[Event]:
-        """Answer `message`, yielding every step. The caller has already stored
-        the user message; this yields no `UserMessage`."""
+        """Answer `message`, yielding every step, `run_finished` last. The caller
+        stores the user message before the run and persists what it yields (the
+        agent only reads its history); this yields no `UserMessage`. A cancel
+        propagates, and the caller closes the run with `closing_events`."""
         inv = Invocation(ctx=ctx, message=message, agent=self.name)
-        try:
-            async with contextlib.aclosing(self._guarded(inv)) as events:
-                async for event in events:
-                    inv.record(event)
-                    yield event
-                    await asyncio.sleep(0)  # a fast consumer must not starve the loop
-        except (asyncio.CancelledError, GeneratorExit):
-            await self._keep_cancelled(inv)
-            raise
-        status = "failed" if inv.failed else "succeeded"
-        finished = RunFinished(status, inv.elapsed_ms(), inv.usage)
-        try:
-            await self._after_run(inv, finished)
-        except Exception as exc:
-            logger.exception("%s could not keep run %s", self.name, ctx.run_id)
-            yield Error("history_failed", f"The conversation was not saved: {exc}")
-            finished = dataclasses.replace(finished, status="failed")
-        yield finished
+        async with contextlib.aclosing(self._guarded(inv)) as events:
+            async for event in events:
+                inv.record(event)
+                yield event
+                await asyncio.sleep(0)  # a fast consumer must not starve the loop
+        status = RunStatus.FAILED if inv.failed else RunStatus.SUCCEEDED
+        yield RunFinished(status, inv.elapsed_ms(), inv.usage)
 
     async def _guarded(self, inv: Invocation) -> AsyncIterator[Event]:
         """The steps between `run_started` and `run_finished`, exceptions caught."""
@@ -164,19 +162,6 @@ class BaseAgent(AgentHooks):
             yield Error("agent_error", describe_failure(exc))
         for queued in inv.queued():
             yield queued
-
-    async def _keep_cancelled(self, inv: Invocation) -> None:
-        """Let the hooks keep what a cancelled run did, its partial answer too."""
-        *partial, finished = closing_events(
-            inv.answer, "cancelled", inv.elapsed_ms(), inv.usage
-        )
-        inv.events.extend(partial)
-        try:
-            await self._after_run(inv, finished)
-        except Exception:
-            logger.exception(
-                "%s could not keep cancelled run %s", self.name, inv.ctx.run_id
-            )
 
     async def _run_steps(self, inv: Invocation) -> AsyncIterator[Event]:
         """The loop: each step one model turn, then the tools it asked for."""

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from agents.events import Delta, Error, Event, PersistedEvent
+from agents.events import Error, Event
 from agents.transcript import PartialAnswer
 
 if TYPE_CHECKING:
@@ -34,25 +34,21 @@ class RunContext:
 class Invocation:
     """One run's private working state, created by `BaseAgent.run()`.
 
-    Mixin hooks read and fill it: `StatefulMixin` puts the run's `state` here,
-    `SessionMixin` stores `events` when the run ends. `outbox` carries events
-    raised outside the step loop (state changes inside a tool) to the stream.
+    Mixin hooks read and fill it: `StatefulMixin` puts the run's `state` here.
+    `outbox` carries events raised outside the step loop (state changes inside a
+    tool) to the stream.
     """
 
     ctx: RunContext
     message: str
     agent: str
     state: RunState | None = None
-    events: list[PersistedEvent] = field(default_factory=list)
+    failed: bool = False  # an `error` event was yielded
     answer: PartialAnswer = field(default_factory=PartialAnswer)
     outbox: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
     input_tokens: int = 0
     output_tokens: int = 0
     started: float = field(default_factory=time.perf_counter)
-
-    @property
-    def failed(self) -> bool:
-        return any(isinstance(event, Error) for event in self.events)
 
     @property
     def usage(self) -> dict[str, int]:
@@ -62,10 +58,9 @@ class Invocation:
         return round((time.perf_counter() - self.started) * 1000, 3)
 
     def record(self, event: Event) -> None:
-        """Note an event as it is yielded: the answer so far and the transcript."""
+        """Note an event as it is yielded: the answer so far, and any error."""
         self.answer.feed(event)
-        if not isinstance(event, Delta):
-            self.events.append(event)
+        self.failed = self.failed or isinstance(event, Error)
 
     def queued(self) -> list[Event]:
         """Take every event waiting in the outbox."""

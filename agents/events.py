@@ -11,9 +11,25 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-RunStatus = Literal["succeeded", "failed", "cancelled", "interrupted"]
+
+class RunStatus(StrEnum):
+    """A run's lifecycle, the one spelling of it: the agent loop reports the
+    finished ones, the run engine (and its database column) all of them."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+FINISHED_STATUSES = frozenset(
+    {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.INTERRUPTED}
+)
 StateScope = Literal["session", "user", "agent", "temp"]
 
 

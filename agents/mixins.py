@@ -19,7 +19,7 @@ from typing import Any
 
 from agents.base import AgentHooks
 from agents.context import Invocation, RunContext
-from agents.events import PersistedEvent, RunFinished, StateDelta, UserMessage
+from agents.events import PersistedEvent, StateDelta, UserMessage
 from agents.llm.base import ChatMessage
 from agents.state import RunState
 from agents.stores import HistoryStore, StateStore
@@ -29,7 +29,10 @@ from agents.transcript import history_messages
 class SessionMixin(AgentHooks):
     """Per-session history: the model sees the session's whole transcript.
 
-    Without this mixin an agent keeps nothing between messages.
+    The history is read, never written, here: whoever consumes the run's events
+    keeps them (the Django run engine stores each as it streams; `record_run`
+    does it in memory). Without this mixin an agent sees nothing of earlier
+    messages.
     """
 
     def __init__(self, *args: Any, history_store: HistoryStore, **kwargs: Any) -> None:
@@ -40,23 +43,13 @@ class SessionMixin(AgentHooks):
         """The persisted events of the session's earlier runs, in order."""
         return await self.history_store.load(session_id)
 
-    async def add_to_session(self, session_id: str, event: PersistedEvent) -> None:
-        await self.history_store.append(session_id, [event])
-
     async def _history(self, inv: Invocation) -> list[ChatMessage]:
         events = await self.get_session_history(inv.ctx.session_id)
         if events and events[-1] == UserMessage(inv.message, inv.ctx.client_id):
-            # A caller that stores the user message before the run (the Django
-            # app does) may hand it back here; the loop adds it itself.
+            # The caller stores the user message before the run (the Django
+            # app does, and `record_run` does); the loop adds it itself.
             events = events[:-1]
         return [*await super()._history(inv), *history_messages(events)]
-
-    async def _after_run(self, inv: Invocation, finished: RunFinished) -> None:
-        await super()._after_run(inv, finished)
-        user_message = UserMessage(inv.message, inv.ctx.client_id)
-        await self.history_store.append(
-            inv.ctx.session_id, [user_message, *inv.events, finished]
-        )
 
 
 class StatefulMixin(AgentHooks):

@@ -61,7 +61,7 @@ class AgentSpec:
     agent_class: type[BaseAgent]
     instructions: str = ""
     model: str = "default"
-    policy: Policy = "reject"
+    policy: Policy = Policy.REJECT
     max_steps: int = 8
     default: bool = False
     source: Path | None = None
@@ -109,7 +109,7 @@ class AgentRegistry:
         tools: Sequence[str] = (),
         instructions: str = "",
         model: str = "default",
-        policy: Policy = "reject",
+        policy: Policy = Policy.REJECT,
         max_steps: int = 8,
     ) -> AgentSpec:
         """Register an agent class written in Python (mixins already composed)."""
@@ -316,7 +316,7 @@ def _read(
         agent_class=compose_agent_class(frozenset(capabilities)),
         instructions=instructions,
         model=model,
-        policy=policy,
+        policy=Policy(policy),
         max_steps=max_steps,
         default=default,
         source=path,

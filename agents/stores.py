@@ -11,29 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from agents.events import PersistedEvent, StateScope
+from agents.context import RunContext
+from agents.events import (
+    Delta,
+    Event,
+    PersistedEvent,
+    RunStatus,
+    StateScope,
+    UserMessage,
+)
+from agents.transcript import PartialAnswer, closing_events
 
 
 @runtime_checkable
 class HistoryStore(Protocol):
-    """The persisted transcript of each session, in order."""
+    """The persisted transcript of each session, in order, as an agent reads it.
+
+    Read-only: the transcript is written by whoever consumes the runs' events.
+    """
 
     async def load(self, session_id: str) -> list[PersistedEvent]:
-        """Events of the session's earlier runs: each run's user message, then that
-        run's events. The current run's own user message must not be included."""
-        ...
-
-    async def append(self, session_id: str, events: Sequence[PersistedEvent]) -> None:
-        """Add one finished run (its user message first) to the session.
-
-        A store whose transcript is written by someone else (the Django app
-        stores each event as it streams) may make this a no-op.
-        """
+        """Events of the session's runs: each run's user message, then that run's
+        events. It may end with the current run's own user message."""
         ...
 
 
@@ -70,7 +75,8 @@ class StateStore(Protocol):
 
 
 class InMemoryHistoryStore:
-    """Session transcripts in a dict: lost when the process ends."""
+    """Session transcripts in a dict, lost when the process ends: read by agents,
+    written by `record_run` as it consumes a run (or by a test, directly)."""
 
     def __init__(self) -> None:
         self._sessions: dict[str, list[PersistedEvent]] = defaultdict(list)
@@ -122,3 +128,27 @@ class InMemoryStateStore:
 def _refuse_temp(ns: StateNamespace) -> None:
     if ns.scope == "temp":
         raise ValueError("temp state belongs to one run and is never stored")
+
+
+async def record_run(
+    agent: Any, message: str, ctx: RunContext, transcript: InMemoryHistoryStore
+) -> AsyncIterator[Event]:
+    """Run an agent and keep the run in an in-memory transcript, as the Django run
+    engine keeps it in the database: the user message before the run, the run's
+    persisted events (deltas are live-only) when it ends, and a cancelled run's
+    closing events. Yields every event on, for scripts and tests."""
+    await transcript.append(ctx.session_id, [UserMessage(message, ctx.client_id)])
+    answer, started = PartialAnswer(), time.perf_counter()
+    events: list[PersistedEvent] = []
+    try:
+        async for event in agent.run(message, ctx):
+            answer.feed(event)
+            if not isinstance(event, Delta):
+                events.append(event)
+            yield event
+    except (asyncio.CancelledError, GeneratorExit):
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        events += closing_events(answer, RunStatus.CANCELLED, elapsed, {})
+        raise
+    finally:
+        await transcript.append(ctx.session_id, events)

@@ -139,7 +139,7 @@ def closing_events(
     engine alike: the answer written so far when a cancel cut it short (marked
     `partial`), then the run's one `run_finished`."""
     events: list[Final | RunFinished] = []
-    if status == "cancelled" and answer.text:
+    if status == RunStatus.CANCELLED and answer.text:
         events.append(Final(answer.text, partial=True))
     events.append(RunFinished(status, duration_ms, usage))
     return events

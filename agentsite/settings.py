@@ -205,7 +205,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # A counter per active user and window: past the default 300 entries
+            # Django culls a third of them, which would forgive their messages.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # Messages one user may send per period, over every way in together.
 MESSAGE_RATE = os.environ.get("MESSAGE_RATE", "30/min")

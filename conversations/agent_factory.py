@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from agents.base import BaseAgent
+from agents.base import BaseAgent, Policy
 from agents.context import RunContext
 from agents.llm.base import Model
 from agents.llm.offline import OfflineModel
@@ -44,14 +44,14 @@ def default_agent() -> str:
     return get_registry().default.name
 
 
-def policy_for(agent: str) -> str:
+def policy_for(agent: str) -> Policy:
     """The agent's double-message policy: reject, enqueue or interrupt.
 
     A session whose agent is no longer defined gets `reject`: its run then fails
     with a clear error event instead of the message vanishing.
     """
     registry = get_registry()
-    return registry.get(agent).policy if agent in registry else "reject"
+    return registry.get(agent).policy if agent in registry else Policy.REJECT
 
 
 def agent_catalogue() -> list[dict]:

@@ -20,6 +20,8 @@ from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 
+from agents.events import FINISHED_STATUSES, RunStatus
+
 
 class ChatSessionQuerySet(models.QuerySet):
     def owned_by(self, user) -> ChatSessionQuerySet:
@@ -114,15 +116,10 @@ class RunQuerySet(models.QuerySet):
 class Run(models.Model):
     """One user message and all of the agent's work on it."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
-        INTERRUPTED = "interrupted"
-
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.INTERRUPTED)
+    # The agent framework's RunStatus as Django choices (members, values and
+    # labels alike), so the lifecycle is spelled once.
+    Status = models.TextChoices("Status", [(s.name, s.value) for s in RunStatus])
+    FINISHED = tuple(FINISHED_STATUSES)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(
@@ -152,7 +149,7 @@ class Run(models.Model):
             # Two processes racing to start a run on one session: one insert wins.
             models.UniqueConstraint(
                 fields=["session"],
-                condition=Q(status="running"),
+                condition=Q(status=RunStatus.RUNNING),
                 name="one_running_run_per_session",
             ),
             models.UniqueConstraint(

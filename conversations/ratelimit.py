@@ -48,17 +48,23 @@ class Limit:
         """Count one hit; None when it is within the limit, else the seconds
         until the window turns (a `Retry-After`)."""
         cache_key, remaining = self._window(key)
-        cache.add(cache_key, 0, timeout=self.period + 1)
-        if cache.incr(cache_key) <= self.count:
-            return None
-        return remaining
+        try:
+            cache.add(cache_key, 0, timeout=self.period + 1)
+            count = cache.incr(cache_key)
+        except ValueError:  # evicted between the two: this is its first hit
+            cache.set(cache_key, 1, timeout=self.period + 1)
+            count = 1
+        return None if count <= self.count else remaining
 
     async def ahit(self, key: Any) -> float | None:
         cache_key, remaining = self._window(key)
-        await cache.aadd(cache_key, 0, timeout=self.period + 1)
-        if await cache.aincr(cache_key) <= self.count:
-            return None
-        return remaining
+        try:
+            await cache.aadd(cache_key, 0, timeout=self.period + 1)
+            count = await cache.aincr(cache_key)
+        except ValueError:
+            await cache.aset(cache_key, 1, timeout=self.period + 1)
+            count = 1
+        return None if count <= self.count else remaining
 
     def exceeded(self, key: Any) -> float | None:
         """Whether the key is over the limit now, without counting a hit."""

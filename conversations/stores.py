@@ -10,7 +10,7 @@ read-modify-writes of one key never lose a write.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -48,21 +48,15 @@ def load_history(session_id: Any, before_seq: int) -> list[PersistedEvent]:
 
 
 class TranscriptHistoryStore:
-    """History read from the stored transcript of earlier runs.
-
-    `append` stores nothing: the run engine has already stored every event the
-    agent yielded (and the user message before the run), so the transcript is
-    the history.
-    """
+    """History read from the stored transcript of earlier runs: the run engine
+    stores every event the agent yields (and the user message before the run),
+    so the transcript is the history."""
 
     def __init__(self, before_seq: int) -> None:
         self.before_seq = before_seq
 
     async def load(self, session_id: str) -> list[PersistedEvent]:
         return await in_db_thread(load_history, session_id, self.before_seq)
-
-    async def append(self, session_id: str, events: Sequence[PersistedEvent]) -> None:
-        return None
 
 
 def owner_filter(namespace: StateNamespace) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from agents.events import (
     Info,
     RunFinished,
     RunStarted,
+    RunStatus,
     StateDelta,
     Thought,
     ToolCall,
@@ -235,7 +236,8 @@ def entry_html(entry: Entry) -> SafeString:
     """One `<li>` of the timeline, linkable by its seq."""
     event = entry.event
     problem = (
-        event.type == "run_finished" and event.data.get("status", "") != "succeeded"
+        event.type == "run_finished"
+        and event.data.get("status", "") != RunStatus.SUCCEEDED
     )
     stamp = event.ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return format_html(

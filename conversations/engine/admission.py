@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agents.base import Policy
 from agents.events import UserMessage
 from conversations.engine.storage import (
     RunSpec,
@@ -42,7 +43,11 @@ class Admission:
 
 
 def admit_message(
-    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
+    session_id: Any,
+    text: str,
+    client_id: str | None,
+    policy: Policy,
+    stale_after: float,
 ) -> Admission:
     """Store a user message and create its run, following the agent's policy.
 
@@ -56,7 +61,7 @@ def admit_message(
         duplicate = _find_duplicate(session_id, client_id)
         if duplicate is not None:
             return duplicate
-        if policy == "reject":
+        if policy == Policy.REJECT:
             raise RunInProgress(session_id) from None
         return _admit(session_id, text, client_id, policy, stale_after)
 
@@ -71,7 +76,11 @@ def _find_duplicate(session_id: Any, client_id: str | None) -> Admission | None:
 
 
 def _admit(
-    session_id: Any, text: str, client_id: str | None, policy: str, stale_after: float
+    session_id: Any,
+    text: str,
+    client_id: str | None,
+    policy: Policy,
+    stale_after: float,
 ) -> Admission:
     now = timezone.now()
     with transaction.atomic():
@@ -98,11 +107,11 @@ def _admit(
             if any(status == Run.Status.QUEUED for _, status, _ in open_runs):
                 promoted = _promote_oldest_queued(session_id, now)
             status = Run.Status.QUEUED if promoted else Run.Status.RUNNING
-        elif policy == "reject":
+        elif policy == Policy.REJECT:
             raise RunInProgress(session_id)
         else:
             status = Run.Status.QUEUED
-            if policy == "interrupt":
+            if policy == Policy.INTERRUPT:
                 Run.objects.filter(pk=active).update(cancel_requested=True)
                 interrupted = active
         session = allocate_seqs(session_id, 1, now, title=_title_from(text))

@@ -57,7 +57,7 @@ class RunDriver:
         finally:
             engine.detach(self.spec.run_id)
 
-    async def _consume_agent(self) -> tuple[str, str]:
+    async def _consume_agent(self) -> tuple[RunStatus, str]:
         self._consumer = asyncio.create_task(self._pump())
         try:
             async with asyncio.timeout(settings.RUN_TIME_LIMIT_SECONDS):
@@ -68,20 +68,20 @@ class RunDriver:
             await self.recorder.add(
                 Error("time_limit", "The run took too long and was stopped.")
             )
-            return "failed", "time limit reached"
+            return RunStatus.FAILED, "time limit reached"
         except asyncio.CancelledError:
             if not self._cancelled:
                 raise  # the process is shutting down: recovery finishes the run
             await self._settle()
-            return "cancelled", ""
+            return RunStatus.CANCELLED, ""
 
     async def _settle(self) -> None:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._consumer
 
-    async def _pump(self) -> tuple[str, str]:
+    async def _pump(self) -> tuple[RunStatus, str]:
         """Feed the agent's events to the recorder; return the final status."""
-        status, error = "failed", "the agent stopped without finishing"
+        status, error = RunStatus.FAILED, "the agent stopped without finishing"
         try:
             async with EngineProcess.current().slots:
                 agent = await build_agent(self.spec)
@@ -102,10 +102,10 @@ class RunDriver:
                 )
             elif isinstance(self.recorder.failure, SessionGone):
                 raise self.recorder.failure from None
-            return "failed", str(exc) or type(exc).__name__
+            return RunStatus.FAILED, str(exc) or type(exc).__name__
         return status, error
 
-    async def take(self, event: Event) -> tuple[str, str] | None:
+    async def take(self, event: Event) -> tuple[RunStatus, str] | None:
         """Record one event; return (status, error) when it is the agent's last."""
         self.answer.feed(event)
         match event:

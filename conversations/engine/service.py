@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agents.base import Policy
 from conversations.agent_factory import policy_for
 from conversations.engine.admission import Admission, admit_message, promote_next_queued
 from conversations.engine.process import EngineProcess
@@ -73,7 +74,7 @@ async def launch_queued(run_id: Any) -> asyncio.Task:
 
 async def _drive(spec: RunSpec) -> None:
     await RunDriver(spec).drive()
-    if policy_for(spec.agent) != "reject":  # no queue to look at otherwise
+    if policy_for(spec.agent) != Policy.REJECT:  # no queue to look at otherwise
         await start_next_queued(spec.session_id)
 
 

@@ -20,7 +20,7 @@ from django.db import (
 )
 from django.utils import timezone
 
-from agents.events import PersistedEvent, RunFinished, event_data
+from agents.events import PersistedEvent, RunFinished, RunStatus, event_data
 from conversations.models import ChatSession, Event, EventRow, Run
 
 T = TypeVar("T")
@@ -190,7 +190,7 @@ def interrupt_run(run_id: Any, reason: str) -> list[dict]:
         return []
     started = run.started_at or run.created_at
     duration = (timezone.now() - started).total_seconds() * 1000
-    finished = RunFinished("interrupted", round(duration, 3), run.usage)
+    finished = RunFinished(RunStatus.INTERRUPTED, round(duration, 3), run.usage)
     return finish_run(run_id, run.session_id, [], finished, error=reason)
 
 

@@ -10,6 +10,7 @@ from agents.base import BaseAgent
 from agents.context import RunContext
 from agents.events import Delta, Event, Final, RunFinished
 from agents.llm.base import ChatMessage, ModelChunk, ToolSpec
+from agents.stores import InMemoryHistoryStore, record_run
 
 
 class ScriptedModel:
@@ -45,7 +46,13 @@ def context(session: str = "s1", user: str | None = "u1") -> RunContext:
 async def collect(
     agent: BaseAgent, message: str, ctx: RunContext | None = None
 ) -> list[Event]:
-    return [event async for event in agent.run(message, ctx or context())]
+    """A run's events, kept in the agent's in-memory history when it has one, as
+    the run engine keeps them in the database (agents only read their history)."""
+    ctx = ctx or context()
+    store = getattr(agent, "history_store", None)
+    if isinstance(store, InMemoryHistoryStore):
+        return [event async for event in record_run(agent, message, ctx, store)]
+    return [event async for event in agent.run(message, ctx)]
 
 
 def types(events: Iterable[Event]) -> list[str]:

@@ -29,7 +29,7 @@ from agents.llm.base import (
 )
 from agents.mixins import SessionMixin, StatefulMixin
 from agents.state import RunState
-from agents.stores import InMemoryHistoryStore, InMemoryStateStore
+from agents.stores import InMemoryHistoryStore, InMemoryStateStore, record_run
 from agents.tools import tool
 from tests.agents.helpers import (
     ScriptedModel,
@@ -204,18 +204,18 @@ async def test_reaching_max_steps_is_a_clear_error() -> None:
     assert finished(events).status == "failed"
 
 
-async def test_a_failing_history_store_fails_the_run_but_still_finishes_it() -> None:
-    class BrokenStore(InMemoryHistoryStore):
+async def test_an_agent_only_reads_its_history() -> None:
+    class ReadOnly(InMemoryHistoryStore):
         async def append(self, session_id, events) -> None:
-            raise OSError("disk full")
+            raise AssertionError("the agent wrote its history")
 
     class Agent(BaseAgent, SessionMixin):
         pass
 
-    agent = Agent([], ScriptedModel([TextChunk("hi")]), history_store=BrokenStore())
-    events = await collect(agent, "hello")
-    assert types(events)[-3:] == ["final", "error", "run_finished"]
-    assert finished(events).status == "failed"
+    agent = Agent([], ScriptedModel([TextChunk("hi")]), history_store=ReadOnly())
+    events = [event async for event in agent.run("hello", context())]
+    assert types(events)[-2:] == ["final", "run_finished"]
+    assert finished(events).status == "succeeded"
 
 
 async def test_events_stream_while_a_slow_tool_is_still_running() -> None:
@@ -325,7 +325,7 @@ async def test_cancelling_the_task_propagates_and_history_keeps_the_partial_answ
     writing = asyncio.Event()
 
     async def consume() -> None:
-        async for event in agent.run("go", context("s1")):
+        async for event in record_run(agent, "go", context("s1"), history):
             seen.append(event)
             if isinstance(event, Delta):
                 writing.set()

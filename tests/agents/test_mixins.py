@@ -26,10 +26,10 @@ from tests.agents.helpers import ScriptedModel, collect, context, final_text
 
 
 async def test_session_mixin_alone_keeps_history_per_session() -> None:
-    sessions = SessionMixin(history_store=InMemoryHistoryStore())
-    await sessions.add_to_session("alice", UserMessage("capital of France?"))
-    await sessions.add_to_session("alice", Final("Paris"))
-    await sessions.add_to_session("bob", UserMessage("moons of Mars?"))
+    store = InMemoryHistoryStore()  # written by whoever consumes the runs
+    sessions = SessionMixin(history_store=store)
+    await store.append("alice", [UserMessage("capital of France?"), Final("Paris")])
+    await store.append("bob", [UserMessage("moons of Mars?")])
     assert await sessions.get_session_history("alice") == [
         UserMessage("capital of France?"),
         Final("Paris"),
@@ -190,7 +190,8 @@ async def test_session_mixin_ignores_this_runs_user_message_handed_back_by_the_s
     class Agent(BaseAgent, SessionMixin):
         pass
 
-    await collect(Agent([], model, history_store=history), "now", context("s1"))
+    agent = Agent([], model, history_store=history)
+    [event async for event in agent.run("now", context("s1"))]
     assert model.seen[0] == [
         ChatMessage("user", "earlier"),
         ChatMessage("assistant", "answer"),

@@ -9,7 +9,7 @@ from agents.base import BaseAgent
 from agents.events import RunStarted, StateDelta
 from agents.llm.offline import OfflineModel
 from agents.registry import load_registry
-from agents.stores import InMemoryHistoryStore, InMemoryStateStore
+from agents.stores import InMemoryHistoryStore, InMemoryStateStore, record_run
 from agents.toolbox.facts import FACT_TOOLS
 from tests.agents.helpers import collect, context, final_text, finished
 
@@ -29,7 +29,7 @@ async def test_alice_and_bob_at_once_on_one_agent_keep_their_contexts_apart() ->
 
     async def talk(ctx, message):
         events = []
-        async for event in geo.run(message, ctx):
+        async for event in record_run(geo, message, ctx, geo.history_store):
             order.append(ctx.user_id)
             events.append(event)
         return events
