@@ -194,8 +194,8 @@ def wait_for_slow_readers(server_class: type) -> None:
     taken most of what was sent before.
 
     daphne queues whatever the app sends on the TCP transport without limit, so a
-    client that stopped reading grew the server by everything sent to it (ten
-    such watchers of a long run: +260 MB; ten stalled replays: +645 MB in 30 s).
+    client that stopped reading grew the server by everything sent to it: a few
+    stalled replays of a long session cost hundreds of megabytes.
     Now a send waits while more than CLIENT_BUFFER_BYTES are unread; a client
     still behind after SLOW_CLIENT_SECONDS is dropped, a WebSocket with close
     code 1013 (try again later), a stream by closing it, and it resumes from its

@@ -25,8 +25,8 @@ MESSAGE = "add 2 and 2"
 
 
 def client_first(params: dict[str, Any]) -> dict[str, Any]:
-    """Sequential messages, each on its own session's socket (the per-socket rate
-    limit would stop one socket): ms to the stored user_message, the ack and
+    """Sequential messages, each on its own session's socket (a fresh session
+    each, so no run is in progress): ms to the stored user_message, the ack and
     run_started."""
     from bench.fixtures import new_sessions, user_with_token
 

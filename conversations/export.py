@@ -14,21 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, assert_never
 
-from agents.events import (
-    Delta,
-    Error,
-    Final,
-    Info,
-    RunFinished,
-    RunStarted,
-    StateDelta,
-    Thought,
-    ToolCall,
-    ToolError,
-    ToolResult,
-    UserMessage,
-    from_wire,
-)
+from agents import events as ev
 from conversations.models import ChatSession
 
 
@@ -93,29 +79,29 @@ def _code(value: Any) -> str:
 
 def event_markdown(envelope: dict) -> str | None:
     """One event as a Markdown block; bookkeeping events say nothing."""
-    match from_wire(envelope["type"], envelope["data"]):
-        case UserMessage(text=text):
+    match ev.from_wire(envelope["type"], envelope["data"]):
+        case ev.UserMessage(text=text):
             return f"### User\n\n{quoted(text)}"
-        case Info(text=text):
+        case ev.Info(text=text):
             return f"**Info:** {inline(text)}"
-        case Thought(text=text):
+        case ev.Thought(text=text):
             return f"**Thought:** {inline(text)}"
-        case ToolCall(tool=tool, args=args):
+        case ev.ToolCall(tool=tool, args=args):
             return f"**Tool call** `{tool}` with {_code(args)}"
-        case ToolResult(tool=tool, result=result, duration_ms=ms):
+        case ev.ToolResult(tool=tool, result=result, duration_ms=ms):
             return f"**Tool result** `{tool}` → {_code(result)} ({ms:.1f} ms)"
-        case ToolError(tool=tool, error=error):
+        case ev.ToolError(tool=tool, error=error):
             return f"**Tool error** `{tool}`: {inline(error)}"
-        case StateDelta(scope=scope, changes=changes):
+        case ev.StateDelta(scope=scope, changes=changes):
             return f"**State** ({scope}): {_code(changes)}"
-        case Final(text=text, partial=partial):
+        case ev.Final(text=text, partial=partial):
             suffix = " *(cut short)*" if partial else ""
             return f"### Answer{suffix}\n\n{quoted(text)}"
-        case Error(code=code, message=message):
+        case ev.Error(code=code, message=message):
             return f"**Error** ({code}): {inline(message)}"
-        case RunFinished(status=status, duration_ms=ms):
+        case ev.RunFinished(status=status, duration_ms=ms):
             return f"---\n*Run {status} in {ms:.0f} ms*"
-        case RunStarted() | Delta():
+        case ev.RunStarted() | ev.Delta():
             return None
         case unexpected:
             assert_never(unexpected)

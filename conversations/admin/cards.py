@@ -19,22 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from agents.events import (
-    Delta,
-    Error,
-    Final,
-    Info,
-    RunFinished,
-    RunStarted,
-    RunStatus,
-    StateDelta,
-    Thought,
-    ToolCall,
-    ToolError,
-    ToolResult,
-    UserMessage,
-    from_wire,
-)
+from agents import events as ev
 
 if TYPE_CHECKING:
     from conversations.admin.timeline import Entry
@@ -200,33 +185,33 @@ def duration(ms: float | None) -> SafeString:
 def card(entry: Entry) -> SafeString:
     """The card of an entry, chosen by its event's class."""
     try:
-        event = from_wire(entry.event.type, entry.event.data)
+        event = ev.from_wire(entry.event.type, entry.event.data)
     except (TypeError, ValueError):  # a row this version has no class for
         return other(entry)
     match event:
-        case UserMessage():
+        case ev.UserMessage():
             return user_message(entry)
-        case RunStarted():
+        case ev.RunStarted():
             return run_started(entry)
-        case Info():
+        case ev.Info():
             return note(entry)
-        case Thought():
+        case ev.Thought():
             return thought(entry)
-        case ToolCall():
+        case ev.ToolCall():
             return tool_call(entry)
-        case ToolResult():
+        case ev.ToolResult():
             return tool_result(entry)
-        case ToolError():
+        case ev.ToolError():
             return tool_error(entry)
-        case StateDelta():
+        case ev.StateDelta():
             return state_delta(entry)
-        case Final():
+        case ev.Final():
             return final(entry)
-        case Error():
+        case ev.Error():
             return error(entry)
-        case RunFinished():
+        case ev.RunFinished():
             return run_finished(entry)
-        case Delta():  # never stored
+        case ev.Delta():  # never stored
             return other(entry)
         case unexpected:
             assert_never(unexpected)
@@ -237,7 +222,7 @@ def entry_html(entry: Entry) -> SafeString:
     event = entry.event
     problem = (
         event.type == "run_finished"
-        and event.data.get("status", "") != RunStatus.SUCCEEDED
+        and event.data.get("status", "") != ev.RunStatus.SUCCEEDED
     )
     stamp = event.ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return format_html(

@@ -11,21 +11,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from agents.events import (
-    Delta,
-    Error,
-    Final,
-    Info,
-    RunFinished,
-    RunStarted,
-    StateDelta,
-    Thought,
-    ToolCall,
-    ToolError,
-    ToolResult,
-    UserMessage,
-    from_wire,
-)
+from agents import events as ev
 from conversations.agent_factory import agent_names, default_agent
 from conversations.delivery import follow
 from conversations.engine.admission import RunInProgress
@@ -49,24 +35,24 @@ LABELS = {
 
 def describe(frame: dict) -> str:
     """One readable line per event, like the article's THOUGHT:/RESULT:/FINAL: lines."""
-    match from_wire(frame["type"], frame["data"]):
-        case RunStarted(agent=agent):
+    match ev.from_wire(frame["type"], frame["data"]):
+        case ev.RunStarted(agent=agent):
             text = f"agent {agent} started"
-        case ToolCall(tool=tool, args=args):
+        case ev.ToolCall(tool=tool, args=args):
             text = f"{tool}({json.dumps(args)})"
-        case ToolResult(tool=tool, result=result, duration_ms=ms):
+        case ev.ToolResult(tool=tool, result=result, duration_ms=ms):
             text = f"{tool} returned {json.dumps(result, default=str)} ({ms:.1f} ms)"
-        case ToolError(tool=tool, error=error):
+        case ev.ToolError(tool=tool, error=error):
             text = f"{tool}: {error}"
-        case StateDelta(scope=scope, changes=changes):
+        case ev.StateDelta(scope=scope, changes=changes):
             text = f"{scope} {json.dumps(changes, default=str)}"
-        case Error(code=code, message=message):
+        case ev.Error(code=code, message=message):
             text = f"{code}: {message}"
-        case RunFinished(status=status, duration_ms=ms):
+        case ev.RunFinished(status=status, duration_ms=ms):
             text = f"{status} in {ms:.0f} ms"
-        case UserMessage(text=text) | Info(text=text) | Thought(text=text):
+        case ev.UserMessage(text=text) | ev.Info(text=text) | ev.Thought(text=text):
             pass
-        case Final(text=text) | Delta(text=text):
+        case ev.Final(text=text) | ev.Delta(text=text):
             pass
         case unexpected:
             assert_never(unexpected)
