@@ -32,7 +32,7 @@ SERVER_GOING_AWAY_CODES = frozenset(
     {1001, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER}
 )
 FLUSH_SECONDS = 0.2  # lets the close frames leave the socket buffers
-DRAIN_POLL_SECONDS = 0.02
+DRAIN_POLL_SECONDS = 0.05
 DROP_GRACE_SECONDS = 1.0
 
 
@@ -214,15 +214,21 @@ def wait_for_slow_readers(server_class: type) -> None:
 
 
 async def _wait_for_reader(protocol: Any) -> None:
+    """Return once the client has taken most of what it was sent, looking again
+    after 1 ms, then twice as long each time up to DRAIN_POLL_SECONDS: a reader
+    that keeps up waits a millisecond, a stalled one costs a few looks a second."""
     limit = settings.CLIENT_BUFFER_BYTES
     if unread_bytes(protocol) <= limit:
         return
-    deadline = asyncio.get_running_loop().time() + settings.SLOW_CLIENT_SECONDS
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.SLOW_CLIENT_SECONDS
+    pause = 0.001
     while unread_bytes(protocol) > limit // 2:
-        if asyncio.get_running_loop().time() > deadline:
+        if loop.time() > deadline:
             _drop(protocol)
             return
-        await asyncio.sleep(DRAIN_POLL_SECONDS)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, DRAIN_POLL_SECONDS)
 
 
 def _drop(protocol: Any) -> None:

@@ -194,26 +194,6 @@ else:
         }
     }
 
-# The shared cache holds the per-user rate limits: Redis when instances share the
-# load (so every instance counts the same messages), process memory otherwise.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "agentsite",
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # A counter per active user and window: past the default 300 entries
-            # Django culls a third of them, which would forgive their messages.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-    }
-
 # Messages one user may send per period, over every way in together.
 MESSAGE_RATE = os.environ.get("MESSAGE_RATE", "30/min")
 # Failed sign-ins allowed per period, per username and per client address.

@@ -63,10 +63,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> Iterator[None]:
-    """Rate limits count per user id in the cache; ids repeat across tests."""
-    from django.core.cache import cache
+    """Rate limits count per user id; ids repeat across tests."""
+    from conversations.ratelimit import counters
 
-    cache.clear()
+    counters().clear()
     yield
 
 

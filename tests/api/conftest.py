@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -19,14 +18,6 @@ from agents.events import (
 )
 from conversations.engine.storage import store_events
 from conversations.models import ChatSession, Run
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Message throttles count in the cache, which outlives each test's database."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def token_client(key: str) -> APIClient:
