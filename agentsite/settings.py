@@ -303,5 +303,5 @@ SSE_HEARTBEAT_SECONDS = float(os.environ.get("SSE_HEARTBEAT_SECONDS", "15"))
 # A client that leaves this much unread on its connection makes the server wait
 # before sending more; one that stays behind for SLOW_CLIENT_SECONDS is dropped
 # (WebSocket close 1013) and resumes from its last seq when it reconnects.
-CLIENT_BUFFER_BYTES = int(os.environ.get("CLIENT_BUFFER_BYTES", str(256 * 1024)))
+CLIENT_BUFFER_BYTES = int(os.environ.get("CLIENT_BUFFER_BYTES", str(1024 * 1024)))
 SLOW_CLIENT_SECONDS = float(os.environ.get("SLOW_CLIENT_SECONDS", "10"))
