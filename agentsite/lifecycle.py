@@ -37,12 +37,13 @@ DROP_GRACE_SECONDS = 1.0
 
 
 class ServerLifecycle:
-    """ASGI wrapper: per-process duties on the first request, and the open
-    WebSockets of this process, so that SIGTERM can close each with 1012."""
+    """ASGI wrapper: per-process duties on the first request, and the `send` of
+    every WebSocket of this process, so that SIGTERM can close each with 1012
+    (a socket already closed ignores it)."""
 
     def __init__(self, app) -> None:
         self.app = app
-        self.sockets: set[OpenSocket] = set()
+        self.sockets: set[Any] = set()
         self.loops: set[asyncio.AbstractEventLoop] = set()
 
     async def __call__(self, scope, receive, send):
@@ -52,12 +53,11 @@ class ServerLifecycle:
         self._take_sigterm()
         if scope["type"] == "http":
             return await self.app(scope, receive, send)
-        socket = OpenSocket(send)
-        self.sockets.add(socket)
+        self.sockets.add(send)
         try:
-            return await self.app(scope, receive, socket.send)
+            return await self.app(scope, receive, send)
         finally:
-            self.sockets.discard(socket)
+            self.sockets.discard(send)
 
     def _take_sigterm(self) -> None:
         """Take over SIGTERM on the running loop (once per loop, main thread only)."""
@@ -74,38 +74,17 @@ class ServerLifecycle:
             )
 
     async def _close_then_stop(self, loop: asyncio.AbstractEventLoop, previous: Any):
-        sockets = [socket for socket in self.sockets if socket.open]
+        sockets = list(self.sockets)
         logger.info(
             "SIGTERM: closing %d socket(s) with %d", len(sockets), CLOSE_SERVICE_RESTART
         )
-        await asyncio.gather(
-            *(socket.close(CLOSE_SERVICE_RESTART) for socket in sockets),
-            return_exceptions=True,
-        )
+        close = {"type": "websocket.close", "code": CLOSE_SERVICE_RESTART}
+        await asyncio.gather(*(send(close) for send in sockets), return_exceptions=True)
         if sockets:
             await asyncio.sleep(FLUSH_SECONDS)
         loop.remove_signal_handler(signal.SIGTERM)
         signal.signal(signal.SIGTERM, previous)
         os.kill(os.getpid(), signal.SIGTERM)
-
-
-class OpenSocket:
-    """One WebSocket's ASGI `send`, knowing whether the socket is open."""
-
-    def __init__(self, send) -> None:
-        self._send = send
-        self.open = False
-
-    async def send(self, message: dict) -> None:
-        if message["type"] == "websocket.accept":
-            self.open = True
-        elif message["type"] == "websocket.close":
-            self.open = False
-        await self._send(message)
-
-    async def close(self, code: int) -> None:
-        if self.open:
-            await self.send({"type": "websocket.close", "code": code})
 
 
 def patch_server_libraries() -> None:
@@ -207,7 +186,7 @@ def wait_for_slow_readers(server_class: type) -> None:
         if getattr(protocol, "agentsite_dropped", False):
             return  # being let go: nothing more is queued for it
         await original(self, protocol, message)
-        if message["type"] in {"websocket.send", "http.response.body"}:
+        if unread_bytes(protocol) > settings.CLIENT_BUFFER_BYTES:
             await _wait_for_reader(protocol)
 
     server_class.handle_reply = handle_reply
@@ -218,8 +197,6 @@ async def _wait_for_reader(protocol: Any) -> None:
     after 1 ms, then twice as long each time up to DRAIN_POLL_SECONDS: a reader
     that keeps up waits a millisecond, a stalled one costs a few looks a second."""
     limit = settings.CLIENT_BUFFER_BYTES
-    if unread_bytes(protocol) <= limit:
-        return
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.SLOW_CLIENT_SECONDS
     pause = 0.001

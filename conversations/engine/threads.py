@@ -34,27 +34,33 @@ async def in_db_thread(fn: Callable[..., T], *args: Any) -> T:
 
 
 class EngineDatabaseCall(SyncToAsync):
-    """Channels' `DatabaseSyncToAsync` without a health check on every call.
+    """Runs a blocking ORM call on one of the engine's threads, with that thread's
+    own connection.
 
-    Channels closes old connections around each call, which re-arms Django's
-    `CONN_HEALTH_CHECKS`: a `SELECT 1` round trip before every engine call, about
-    a fifth of the database threads' time in a burst of short runs. Here a
-    connection is checked only after it has been idle (when a server restart may
-    have cut it), and dropped after a call that broke it or when it is too old.
+    asgiref runs a call in a copy of the caller's context, and Django keeps a
+    connection per context: every run task and every stream had its own, and
+    on PostgreSQL each was taken from the pool and given back around every call
+    (churn), or with persistent connections kept until it was garbage (a leak).
+    Here the call runs in the thread's own context, so the engine holds one
+    connection per database thread, kept between calls. It is checked only
+    after it has been idle (a server restart may have cut it; channels checks
+    before every call, a `SELECT 1` round trip each), and dropped after a call
+    that broke it. The calls are plain ORM work and need nothing of the
+    caller's context.
     """
 
-    def thread_handler(self, loop, *args, **kwargs):
-        conn = connections[DEFAULT_DB_ALIAS]
-        last_used = getattr(conn, "engine_last_used", 0.0)
-        if time.monotonic() - last_used > HEALTH_CHECK_AFTER_IDLE:
+    def thread_handler(self, loop, exc_info, task_context, func, child):
+        conn = connections[DEFAULT_DB_ALIAS]  # this thread's own connection
+        if (
+            time.monotonic() - getattr(conn, "engine_last_used", 0.0)
+            > HEALTH_CHECK_AFTER_IDLE
+        ):
             close_old_connections()  # arms the health check for this call
         try:
-            return super().thread_handler(loop, *args, **kwargs)
+            return child()
         finally:
             conn.engine_last_used = time.monotonic()
-            if conn.errors_occurred or (
-                conn.close_at is not None and time.monotonic() >= conn.close_at
-            ):
+            if conn.errors_occurred:
                 conn.close_if_unusable_or_obsolete()
 
 
