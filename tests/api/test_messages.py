@@ -67,10 +67,11 @@ async def test_repeated_client_id_returns_the_original_run(alice, script):
 
 
 async def test_second_message_while_a_run_is_active_is_a_409_and_cancel_stops_it(
-    alice, script, settings
+    alice, script, test_agents
 ):
-    settings.AGENT_STEP_DELAY = 0.2  # keeps the run in flight
-    session = await anew_session(alice, "math")
+    # The slow agent writes for two seconds: a step delay of 0.2 s was too short
+    # a window on a loaded machine, and the run had finished before the cancel.
+    session = await anew_session(alice, "slow")
     url = f"/api/sessions/{session.id}/"
     first = (await script.post(url + "messages/", {"text": "what is 2 * 8?"})).json()
     busy = await script.post(url + "messages/", {"text": "and 3 * 3?"})
