@@ -62,7 +62,8 @@ async def test_socket_on_one_instance_follows_a_run_on_another_and_cancels_it(
 async def test_a_hundred_sockets_at_once_all_finish_their_runs(
     server_env, redis_url, alice, alice_token
 ):
-    server = ServerProcess(env=server_env).start()
+    # One user's hundred messages at once: past the per-user message limit.
+    server = ServerProcess(env={**server_env, "MESSAGE_RATE": "1000/min"}).start()
     sessions = [
         await database_sync_to_async(new_session)(alice, "math") for _ in range(100)
     ]
