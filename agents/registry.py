@@ -157,13 +157,15 @@ class AgentRegistry:
         name: str,
         *,
         llm: Model | None = None,
+        offline: Model | None = None,
         history_store: HistoryStore | None = None,
         state_store: StateStore | None = None,
         step_delay: float = 0.0,
     ) -> BaseAgent:
-        """An agent ready to run. `llm` is the project's default model (offline
-        when omitted); a definition saying `model = "offline"` always gets the
-        offline model. Stores are required by the capabilities that use them."""
+        """An agent ready to run. `llm` is the project's default model, `offline`
+        the bundled one as the project paces it (both the full-speed offline
+        model when omitted); a definition saying `model = "offline"` always
+        gets `offline`. Stores are required by the capabilities that use them."""
         spec = self.get(name)
         stores: dict[str, Any] = {}
         if issubclass(spec.agent_class, SessionMixin):
@@ -174,8 +176,9 @@ class AgentRegistry:
             if state_store is None:
                 raise ValueError(f"agent {name!r} keeps state: pass state_store")
             stores["state_store"] = state_store
+        offline = offline or OfflineModel()
         if llm is None or spec.model == "offline":
-            llm = OfflineModel()
+            llm = offline
         return spec.agent_class(
             [self.tools[tool] for tool in spec.tools],
             llm,

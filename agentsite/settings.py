@@ -264,6 +264,11 @@ LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "")
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
 LLM_MODEL = os.environ.get("LLM_MODEL", "")
 AGENT_STEP_DELAY = float(os.environ.get("AGENT_STEP_DELAY", "0") or 0)
+# The offline model's pace: a pause before each step's reasoning and the words it
+# streams per second, as a real model would. 0 is full speed, the default for
+# tests and benchmarks; `make run` sets a pace people can watch.
+OFFLINE_THINK_SECONDS = float(os.environ.get("OFFLINE_THINK_SECONDS", "0") or 0)
+OFFLINE_WORDS_PER_SECOND = float(os.environ.get("OFFLINE_WORDS_PER_SECOND", "0") or 0)
 # Dotted paths of callables `register(registry)` that add Python agent classes
 # to the registry beside the definitions in agents/definitions/.
 AGENT_PLUGINS = env_list("AGENT_PLUGINS", [])

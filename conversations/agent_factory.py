@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from agents.base import BaseAgent, Policy
 from agents.context import RunContext
 from agents.llm.base import Model
-from agents.llm.offline import OfflineModel
+from agents.llm.offline import OfflineModel, Pace
 from agents.llm.openai_compat import OpenAICompatibleModel
 from agents.registry import AgentRegistry, load_registry
 from conversations.stores import OrmStateStore, TranscriptHistoryStore
@@ -68,10 +68,17 @@ def agent_catalogue() -> list[dict]:
     ]
 
 
+def offline_model() -> OfflineModel:
+    """The bundled model at the pace the settings give it."""
+    return OfflineModel(
+        Pace(settings.OFFLINE_THINK_SECONDS, settings.OFFLINE_WORDS_PER_SECOND)
+    )
+
+
 def model_from_settings() -> Model:
     """The offline model unless LLM_BASE_URL names an OpenAI-compatible server."""
     if not settings.LLM_BASE_URL:
-        return OfflineModel()
+        return offline_model()
     return OpenAICompatibleModel(
         base_url=settings.LLM_BASE_URL,
         api_key=settings.LLM_API_KEY,
@@ -83,6 +90,7 @@ async def build_agent(spec: RunSpec) -> BaseAgent:
     return get_registry().build(
         spec.agent,
         llm=model_from_settings(),
+        offline=offline_model(),
         history_store=TranscriptHistoryStore(before_seq=spec.first_seq),
         state_store=OrmStateStore(),
         step_delay=settings.AGENT_STEP_DELAY,

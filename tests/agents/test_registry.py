@@ -67,7 +67,9 @@ def test_build_injects_model_and_stores() -> None:
     assert isinstance(math, SessionMixin) and isinstance(math, StatefulMixin)
     assert (math.llm, math.history_store, math.state_store) == (model, history, state)
     assert (math.name, math.step_delay, math.policy) == ("math", 0.5, "reject")
-    assert set(math.tools) == {"add", "subtract", "multiply", "divide", "power", "sqrt"}
+    assert set(math.tools) == {
+        *("add", "subtract", "multiply", "divide", "power", "sqrt", "convert")
+    }
 
 
 def test_an_offline_definition_always_gets_the_offline_model() -> None:

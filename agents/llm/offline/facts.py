@@ -10,6 +10,7 @@ model looks up both.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agents.llm.offline.generic import what_i_can_do
@@ -24,19 +25,63 @@ _PRONOUNS = {
     "that country",
     "that city",
     "that planet",
+    "this country",
+    "this planet",
     "they",
     "them",
+    "their",
 }
+_PREPOSITION = r"\bof|\bin|\bdoes|\bdo|\bfor|\babout|\bhas|\baround|\borbit(?:ing)?"
 _SUBJECT = (
     re.compile(
-        r"(?:\bof|\bin|\bdoes|\bdo|\bfor|\babout|\bhas)\s+(?P<subject>[^?!.]+?)(?:\s+(?:have|has|got))?$",
+        rf"(?:{_PREPOSITION})\s+(?P<subject>[^?!.]+?)"
+        r"(?:\s+(?:have|has|got|live|there|is|are|today|now))*$",
         re.I,
     ),
     re.compile(
-        r"^(?:what\s+is\s+|what's\s+)?(?P<subject>[^?!.]+?)'s\s+(?:capital|population|moons?)\b",
+        r"^(?:what\s+is\s+|what's\s+|whats\s+)?(?P<subject>[^?!.]+?)'s\s+"
+        r"(?:capital|population|moons?|largest|biggest)\b",
+        re.I,
+    ),
+    re.compile(
+        r"^(?:what\s+is\s+|what's\s+)?(?:the\s+)?(?P<subject>[^?!.]+?)\s+"
+        r"(?:capital|population)(?:\s+city)?$",
         re.I,
     ),
 )
+# "Where is Canberra?", "Lima is the capital of which country?"
+_WHICH_COUNTRY = (
+    re.compile(r"^where\s+is\s+(?P<subject>[^?!.]+)$", re.I),
+    re.compile(
+        r"^(?:which|what)\s+country\s+(?:is|has)\s+(?P<subject>.+?)"
+        r"(?:\s+(?:the|as\s+its)\s+capital(?:\s+of)?)$",
+        re.I,
+    ),
+    re.compile(
+        r"^(?P<subject>.+?)\s+is\s+the\s+capital\s+of\s+(?:which|what)(?:\s+country)?$",
+        re.I,
+    ),
+)
+_ABOUT = re.compile(
+    r"^(?:(?:can\s+you\s+)?tell\s+me\s+(?:something\s+|a\s+bit\s+|more\s+)?about|"
+    r"what\s+do\s+you\s+know\s+about|(?:some\s+)?facts\s+about|"
+    r"info(?:rmation)?\s+(?:on|about))\s+(?P<subject>.+)$",
+    re.I,
+)
+_NAMES = re.compile(
+    r"\b(?:names?|called|list\s+them|name\s+them|which\s+(?:ones|are\s+they))\b", re.I
+)
+_LARGEST = re.compile(r"\b(?:largest|biggest)\b", re.I)
+
+
+@dataclass(frozen=True)
+class _Question:
+    """A fact question: `subject` None means "it", from earlier; `detail` is
+    "names" or "largest" for moons."""
+
+    attribute: str
+    subject: str | None
+    detail: str = ""
 
 
 def _attribute(text: str) -> str | None:
@@ -49,24 +94,45 @@ def _attribute(text: str) -> str | None:
     return None
 
 
-def _question(request: Request) -> tuple[str, str | None] | None:
-    """(attribute, subject or None for "it") of a fact question."""
+def _question(request: Request) -> _Question | None:
+    """What a fact question asks, or `None` when the message is not one."""
     text = re.sub(r"[?!.\s]+$", "", request.text.replace("\u2019", "'")).strip()
+    text = re.sub(r"^(?:and|so|ok|okay|also|now)[,\s]+", "", text, flags=re.I)
+    last = _last_fact(request.history)
+    for pattern in _WHICH_COUNTRY:
+        if match := pattern.match(text):
+            return _Question("capital", _subject(match["subject"]))
     attribute = _attribute(text.lower())
+    detail = "names" if _NAMES.search(text) else ""
+    detail = "largest" if _LARGEST.search(text) else detail
+    if (
+        attribute is None
+        and detail
+        and last is not None
+        and last["attribute"] == "moons"
+    ):
+        # "What are their names?" after a moon count.
+        return _Question("moons", None, detail)
     about = re.fullmatch(
-        r"(?:and\s+)?(?:what|how)\s+about\s+(?P<subject>.+)", text, re.I
+        r"(?:what|how)\s+about\s+(?P<subject>.+)|(?P<bare>[^\d,]{2,40})", text, re.I
     )
-    if attribute is None and about:
-        # "What about Germany?" asks the previous question of a new subject.
-        last = _last_fact(request.history)
-        return None if last is None else (last["attribute"], about["subject"])
+    if attribute is None and about and last is not None:
+        # "What about Germany?" or "And Spain?" asks the previous question again.
+        named = about["subject"] or about["bare"]
+        if about["subject"] or (request.text.lstrip().lower().startswith("and ")):
+            return _Question(last["attribute"], _subject(named), "")
     if attribute is None:
         return None
     for pattern in _SUBJECT:
         if match := pattern.search(text):
-            subject = re.sub(r"^the\s+", "", match["subject"].strip(), flags=re.I)
-            return attribute, None if subject.lower() in _PRONOUNS else subject
-    return attribute, None
+            return _Question(attribute, _subject(match["subject"]), detail)
+    return _Question(attribute, None, detail)
+
+
+def _subject(text: str) -> str | None:
+    """A named subject, or `None` for a pronoun that refers back."""
+    subject = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
+    return None if subject.lower() in _PRONOUNS else subject
 
 
 def _last_fact(history: tuple[Outcome, ...]) -> dict[str, Any] | None:
@@ -82,14 +148,23 @@ def _last_fact(history: tuple[Outcome, ...]) -> dict[str, Any] | None:
 
 
 def plan(request: Request) -> Plan | None:
+    text = request.text.strip()
+    if match := _ABOUT.match(re.sub(r"[?!.\s]+$", "", text)):
+        subject = _subject(match["subject"])
+        if subject is not None and not _attribute(subject.lower()):
+            return replace(_about(request, subject), topic="capital")
     question = _question(request)
     if question is None:
         return None
-    attribute, subject = question
+    return replace(_asked(request, question), topic=question.attribute)
+
+
+def _asked(request: Request, question: _Question) -> Plan:
+    attribute, subject = question.attribute, question.subject
     if "lookup_fact" not in request.tools:
         return Answer(
             f"This asks for a {attribute}, but I have no lookup_fact tool.",
-            f"I can't look facts up here. {what_i_can_do(request.tools)}",
+            f"I can't look facts up here. {what_i_can_do(request)}",
         )
     if subject is not None:
         subjects, context = [subject], ""
@@ -107,10 +182,47 @@ def plan(request: Request) -> Plan | None:
         what = joined([f"the {attribute} of {s}" for s in subjects])
         asked = context or f"The user asks for the {attribute} of {subjects[0]}. "
         return Step(f"{asked}I'll look up {what} with lookup_fact.", tuple(calls))
-    sentences = [_sentence(outcome) for outcome in outcomes if outcome is not None]
+    sentences = [
+        _sentence(outcome, question.detail)
+        for outcome in outcomes
+        if outcome is not None
+    ]
     return Answer(
         "lookup_fact has answered everything I asked, so I can reply.",
         " ".join(sentences),
+    )
+
+
+def _about(request: Request, subject: str) -> Plan:
+    """ "Tell me about Peru": its capital first, which says what Peru is, then
+    its population (a country or city) or its moons (a planet)."""
+    if "lookup_fact" not in request.tools:
+        return Answer(
+            f"The user asks about {subject}, but I have no lookup_fact tool.",
+            f"I can't look facts up here. {what_i_can_do(request)}",
+        )
+    first = request.outcome(0)
+    if first is None:
+        return Step(
+            f"The user wants to know about {subject}. I'll start with its capital, "
+            "which also tells me whether it is a country, a city or a planet.",
+            (request.call(0, "lookup_fact", subject=subject, attribute="capital"),),
+        )
+    if first.error is not None:
+        return Answer(
+            f"lookup_fact knows nothing about {subject}.", _sentence(first, "")
+        )
+    kind = first.result.get("kind")
+    more = "population" if kind in ("country", "city") else "moons"
+    second = request.outcome(1)
+    if second is None:
+        return Step(
+            f"{first.result['subject']} is a {kind}, so its {more} is worth telling too.",
+            (request.call(1, "lookup_fact", subject=subject, attribute=more),),
+        )
+    return Answer(
+        f"I have what lookup_fact knows about {subject}.",
+        f"{_sentence(first, '')} {_sentence(second, '')}",
     )
 
 
@@ -142,8 +254,8 @@ def _unclear(request: Request, attribute: str) -> Answer:
     )
 
 
-def _sentence(outcome: Outcome) -> str:
-    """One fact, in words."""
+def _sentence(outcome: Outcome, detail: str) -> str:
+    """One fact, in words; `detail` picks what to say about moons."""
     if outcome.error is not None:
         return f"I couldn't look up {outcome.args.get('subject')}: {reason(outcome.error)}."
     fact = outcome.result
@@ -161,10 +273,14 @@ def _sentence(outcome: Outcome) -> str:
         case "population":
             return f"{subject} has a population of about {_people(value)} ({fact['year']})."
         case _:
-            return _moons(subject, value, fact.get("named", []))
+            return _moons(subject, value, fact.get("named", []), detail)
 
 
-def _moons(subject: str, count: int, named: list[str]) -> str:
+def _moons(subject: str, count: int, named: list[str], detail: str) -> str:
+    if count and named and detail == "largest":
+        return f"The largest moon of {subject} is {named[0]}."
+    if count > len(named) and named and detail == "names":
+        return f"{subject} has {count} known moons; the largest are {joined(named)}."
     if count == 0:
         return f"{subject} has no moons."
     if count == 1:

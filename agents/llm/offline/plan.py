@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agents.llm.base import ChatMessage, ToolCallRequest, ToolSpec
@@ -40,6 +40,8 @@ class Request:
     current: dict[str, Outcome] = field(default_factory=dict)
     history: tuple[Outcome, ...] = ()
     had_history: bool = False
+    instructions: str = ""
+    part: int = 0
 
     def call(self, index: int, name: str, **args: Any) -> ToolCallRequest:
         """The `index`-th call of this run's plan; its id finds its outcome later."""
@@ -49,20 +51,34 @@ class Request:
         return self.current.get(self._call_id(index))
 
     def _call_id(self, index: int) -> str:
-        # Unique within a session: earlier runs have other numbers.
-        return f"call_{self.run_no}_{index}"
+        # Unique within a session: earlier runs have other numbers, and each
+        # question of a message its own part.
+        return f"call_{self.run_no}_{self.part}_{index}"
+
+    def asking(self, part: int, text: str, history: tuple[Outcome, ...]) -> Request:
+        """The request for one of several questions in the message."""
+        return replace(self, text=text, part=part, history=history)
+
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """This part's outcomes so far, in the order its calls were numbered."""
+        prefix = f"call_{self.run_no}_{self.part}_"
+        return tuple(o for o in self.current.values() if o.call_id.startswith(prefix))
 
 
 @dataclass(frozen=True)
 class Step:
+    """Tool calls to make next; `topic` is what the question is about."""
+
     thought: str
     calls: tuple[ToolCallRequest, ...]
+    topic: str = ""
 
 
 @dataclass(frozen=True)
 class Answer:
     thought: str
     text: str
+    topic: str = ""
 
 
 Plan = Step | Answer
@@ -80,6 +96,7 @@ def read_request(messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> 
         current={outcome.call_id: outcome for outcome in _outcomes(now)},
         history=tuple(_outcomes(earlier)),
         had_history=any(message.role != "system" for message in earlier),
+        instructions="\n".join(m.content for m in messages if m.role == "system"),
     )
 
 
