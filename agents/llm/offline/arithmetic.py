@@ -68,7 +68,8 @@ _FILLER = re.compile(
     r"^(?:what\s+is|what's|whats|what\s+are|how\s+much\s+is|how\s+much\s+are|"
     r"calculate|compute|work\s+out|figure\s+out|evaluate|solve|please|pls|"
     r"can\s+you|could\s+you|would\s+you|will\s+you|tell\s+me|give\s+me|"
-    r"i\s+need|and|now|ok|okay|so|also|then|next|hey|hi|"
+    r"i\s+need|and|now|ok|okay|so|also|then|next|hey|hi|a(?=\s+\d)|"
+    r"start(?:ing)?\s+with|begin\s+with|"
     r"(?:what\s+(?:do|would)\s+(?:you|i)\s+get\s+)?(?:if|when)\s+(?:you|i)|"
     r"the\s+(?:result|answer)\s+(?:of|to))\s+"
 )
@@ -132,6 +133,7 @@ _WORDS = (
     (r"\bmultiplied by\b|\btimes\b|\u00d7", "*"),
     (r"\bdivided by\b|\bover\b|÷", "/"),
     (r"\bplus\b", "+"),
+    (r"\b(?:tip|discount|tax|commission)\s+(?:on|of)\b", "of"),
     (r"\bminus\b|\bless\b", "-"),
     (r"\*\*", "^"),
     (rf"\s*\b{_PERCENT}(?=\s|$)|\s*%", " % "),

@@ -31,17 +31,33 @@ _PRONOUNS = {
     "them",
     "their",
 }
-_PREPOSITION = r"\bof|\bin|\bdoes|\bdo|\bfor|\babout|\bhas|\baround|\borbit(?:ing)?"
+# Where the subject starts, most telling first: "do you know the capital of
+# Kenya" names Kenya after "of", not after "do".
+_PREPOSITIONS = (
+    "of",
+    "in",
+    "about",
+    "for",
+    "around",
+    "orbit",
+    "orbiting",
+    "has",
+    "does",
+    "do",
+)
+_TRAILING = (
+    r"(?:\s+(?:have|has|got|live|there|is|are|today|now|a\s+moon|any\s+moons?))*$"
+)
+_POSSESSIVE = re.compile(
+    r"^(?:.*\babout\s+|what\s+is\s+|what's\s+|whats\s+)?(?P<subject>[^?!.]+?)'s\s+"
+    r"(?:capital|population|moons?|largest|biggest)\b",
+    re.I,
+)
 _SUBJECT = (
-    re.compile(
-        rf"(?:{_PREPOSITION})\s+(?P<subject>[^?!.]+?)"
-        r"(?:\s+(?:have|has|got|live|there|is|are|today|now))*$",
-        re.I,
-    ),
-    re.compile(
-        r"^(?:what\s+is\s+|what's\s+|whats\s+)?(?P<subject>[^?!.]+?)'s\s+"
-        r"(?:capital|population|moons?|largest|biggest)\b",
-        re.I,
+    _POSSESSIVE,
+    *(
+        re.compile(rf"\b{word}\s+(?P<subject>[^?!.]+?){_TRAILING}", re.I)
+        for word in _PREPOSITIONS
     ),
     re.compile(
         r"^(?:what\s+is\s+|what's\s+)?(?:the\s+)?(?P<subject>[^?!.]+?)\s+"

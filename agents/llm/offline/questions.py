@@ -17,9 +17,14 @@ _STARTS = (
     r"remember\s+(?:that\s+)?my|"
     r"do\s+you|can\s+you|could\s+you|convert|calculate|also"
 )
-_SENTENCE = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Z])|\s*;\s*")
+# A full stop ends a sentence unless it ends an abbreviation ("St. Lucia").
+_SENTENCE = re.compile(
+    r"(?<=[?!])\s+|(?<!\bSt\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bvs\.)(?<!\.C\.)(?<=\.)\s+"
+    r"|\s*;\s*"
+)
 _NEXT_QUESTION = re.compile(
-    rf"\s*,\s*(?:and\s+)?(?:also\s+)?(?=(?:{_STARTS})\b)|\s+and\s+(?:also\s+)?(?=(?:{_STARTS})\b)",
+    rf"\s*,\s*(?:and\s+)?(?:also\s+|then\s+)?(?=(?:{_STARTS})\b)"
+    rf"|\s+and\s+(?:also\s+|then\s+)?(?=(?:{_STARTS})\b)",
     re.I,
 )
 _GREETING = re.compile(
