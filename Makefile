@@ -21,11 +21,17 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(DEV_STAMP)
 
+# The offline model paces itself for people watching (0 is full speed).
+OFFLINE_THINK_SECONDS ?= 0.6
+OFFLINE_WORDS_PER_SECOND ?= 12
+
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_admin
-	$(BIN)/python -m daphne -b 127.0.0.1 -p 8000 agentsite.asgi:application
+	@echo "agentsite is starting: open http://127.0.0.1:8000/ (Ctrl+C stops it)"
+	OFFLINE_THINK_SECONDS=$(OFFLINE_THINK_SECONDS) OFFLINE_WORDS_PER_SECOND=$(OFFLINE_WORDS_PER_SECOND) \
+		$(BIN)/python -m daphne -b 127.0.0.1 -p 8000 agentsite.asgi:application
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

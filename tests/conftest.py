@@ -226,3 +226,18 @@ def browser() -> Iterator:
         )
         yield browser
         browser.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove what SQLite's write-ahead log leaves beside this process's test
+    database once Django has destroyed it (the -wal and -shm files)."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if (
+        not name
+        or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+    ):
+        return
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{name}{suffix}").unlink(missing_ok=True)

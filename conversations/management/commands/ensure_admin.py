@@ -25,6 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{banner}\nCreated the staff account for the first sign-in:\n"
             f"  username: {username}\n  password: {password}\n"
-            "Shown once. Change it with: python manage.py changepassword "
+            "Shown once. Change it with: .venv/bin/python manage.py changepassword "
             f"{username}\n{banner}"
         )
