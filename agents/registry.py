@@ -1,8 +1,8 @@
 """Agents declared as data, composed from mixins, and built on demand.
 
 A definition (a TOML file in `agents/definitions/`) names an agent's name,
-description, instructions, tools, capabilities, model and double-message
-policy. The registry turns capabilities into a class (`BaseAgent` plus
+description, instructions, tools, capabilities, model, double-message policy
+and a few example prompts for the chat page to offer. The registry turns capabilities into a class (`BaseAgent` plus
 `SessionMixin` for "sessions", `StatefulMixin` for "state", in the article's
 order) and also accepts agent classes written in Python. Building an agent
 injects what the process owns: the model and the stores.
@@ -33,6 +33,9 @@ from agents.tools import Tool
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 CAPABILITIES: dict[str, type] = {"sessions": SessionMixin, "state": StatefulMixin}
 MODELS = ("offline", "default")
+# Starter prompts are buttons on an empty chat: a handful, each short enough to read.
+MAX_EXAMPLES = 6
+MAX_EXAMPLE_CHARS = 200
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 
@@ -51,7 +54,7 @@ class AgentSpec:
     """What an agent is, as listed by the API; `agent_class` is how it is built.
 
     `model` is "default" (the project's configured model) or "offline" (always
-    the bundled offline model).
+    the bundled offline model). `examples` are prompts an empty chat offers.
     """
 
     name: str
@@ -65,6 +68,7 @@ class AgentSpec:
     max_steps: int = 8
     default: bool = False
     source: Path | None = None
+    examples: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -111,6 +115,7 @@ class AgentRegistry:
         model: str = "default",
         policy: Policy = Policy.REJECT,
         max_steps: int = 8,
+        examples: Sequence[str] = (),
     ) -> AgentSpec:
         """Register an agent class written in Python (mixins already composed)."""
         if not issubclass(agent_class, BaseAgent):
@@ -125,6 +130,7 @@ class AgentRegistry:
             model=model,
             policy=policy,
             max_steps=max_steps,
+            examples=tuple(examples),
         )
         self.add(spec)
         return spec
@@ -303,6 +309,7 @@ def _read(
     if max_steps < 1:
         errors.append(DefinitionError(path, "max_steps", "must be at least 1"))
     default = field("default", bool, False)
+    examples = _examples(field("examples", list, []), path, errors)
     if stateless := _needing_state(tool_names, capabilities, tools):
         errors.append(
             DefinitionError(
@@ -323,8 +330,44 @@ def _read(
         max_steps=max_steps,
         default=default,
         source=path,
+        examples=examples,
     )
     return spec, []
+
+
+def _examples(
+    value: list, path: Path, errors: list[DefinitionError]
+) -> tuple[str, ...]:
+    """The starter prompts of a definition, stripped; problems go to `errors`."""
+    found = len(errors)
+    if len(value) > MAX_EXAMPLES:
+        errors.append(
+            DefinitionError(
+                path,
+                "examples",
+                f"lists {len(value)} prompts; at most {MAX_EXAMPLES} are shown",
+            )
+        )
+    for index, item in enumerate(value):
+        where = f"examples[{index}]"
+        if not isinstance(item, str) or not item.strip():
+            errors.append(
+                DefinitionError(
+                    path, where, f"must be a non-empty string, not {item!r}"
+                )
+            )
+        elif len(item.strip()) > MAX_EXAMPLE_CHARS:
+            errors.append(
+                DefinitionError(
+                    path,
+                    where,
+                    f"is {len(item.strip())} characters long; "
+                    f"at most {MAX_EXAMPLE_CHARS} fit on a button",
+                )
+            )
+    if len(errors) > found:
+        return ()
+    return tuple(item.strip() for item in value)
 
 
 def _needing_state(
@@ -346,4 +389,5 @@ _FIELDS = (
     "policy",
     "max_steps",
     "default",
+    "examples",
 )

@@ -63,6 +63,7 @@ def agent_catalogue() -> list[dict]:
             "tools": list(spec.tools),
             "capabilities": list(spec.capabilities),
             "policy": spec.policy,
+            "examples": list(spec.examples),
         }
         for spec in get_registry()
     ]

@@ -176,6 +176,10 @@ class AgentSerializer(serializers.Serializer):
     tools = serializers.ListField(child=serializers.CharField())
     capabilities = serializers.ListField(child=serializers.CharField())
     policy = serializers.ChoiceField(choices=POLICIES)
+    examples = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="starter prompts an empty chat offers (at most 6)",
+    )
 
 
 class ExportQuerySerializer(serializers.Serializer):

@@ -68,7 +68,9 @@ def test_agents_are_listed_with_tools_capabilities_and_policy(api):
     agents = {agent["name"]: agent for agent in api.get("/api/agents/").json()}
     assert set(agents) == set(agent_names())
     math = agents["math"]
-    assert set(math) == {"name", "description", "tools", "capabilities", "policy"}
+    assert set(math) == {
+        *("name", "description", "tools", "capabilities", "policy", "examples")
+    }
     assert "multiply" in math["tools"]
     assert math["capabilities"] == ["sessions", "state"]
     assert math["policy"] == "reject"
