@@ -283,10 +283,15 @@ function routeFromLocation() {
 
 // --- dialogs: rename and delete ---------------------------------------------
 
+// Save is the form's only submit button, so Enter in the title saves; Cancel
+// and Escape close without one (returnValue is cleared on every opening).
 $("rename").addEventListener("click", () => {
   $("rename-input").value = state.session?.title ?? "";
+  $("rename-dialog").returnValue = "";
   $("rename-dialog").showModal();
 });
+
+$("rename-cancel").addEventListener("click", () => $("rename-dialog").close("cancel"));
 
 $("rename-dialog").addEventListener("close", async () => {
   const dialog = $("rename-dialog");

@@ -210,3 +210,13 @@ async def test_a_paced_model_pauses_then_streams_at_reading_speed() -> None:
         if isinstance(chunk, TextChunk)
     ]
     assert loop.time() - started >= 0.2 + len(words) / 50
+
+
+async def test_also_before_a_second_question_is_not_a_question_of_its_own() -> None:
+    events = await talk(
+        assistant(),
+        "What is the capital of Peru?",
+        "And its population? Also, what is 17% of 2,340?",
+    )
+    answer = final_text(events)
+    assert "397.8" in answer and "Peru" in answer and "can't answer" not in answer

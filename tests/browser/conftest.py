@@ -17,11 +17,14 @@ from tests.servers import ServerProcess
 @pytest.fixture
 def start_server(server_env) -> Iterator[Callable[..., ServerProcess]]:
     """Start a daphne process on this test's database; agents pause `step_delay`
-    seconds between steps so a run can be caught mid-flight."""
+    seconds between steps so a run can be caught mid-flight, and `env` sets
+    more of its settings (the offline model's pace, say)."""
     servers: list[ServerProcess] = []
 
-    def start(step_delay: float = 0.0) -> ServerProcess:
-        server = ServerProcess(env={**server_env, "AGENT_STEP_DELAY": str(step_delay)})
+    def start(step_delay: float = 0.0, **env: str) -> ServerProcess:
+        server = ServerProcess(
+            env={**server_env, "AGENT_STEP_DELAY": str(step_delay), **env}
+        )
         servers.append(server.start())
         return server
 

@@ -138,6 +138,28 @@ def test_a_rating_is_stored_and_shown_again_after_a_reload(
     expect(chat.page.get_by_label("Comment on this answer")).to_have_value("clear")
 
 
+def test_enter_in_the_rename_dialog_saves_and_escape_does_not(
+    start_server, signed_in, alice
+):
+    server = start_server()
+    chat = ChatPage(signed_in(server, alice).new_page(), server.base_url).open()
+    chat.send("add 2 and 2")
+    chat.wait_for_runs_ended(1)
+    chat.page.get_by_role("button", name="Rename chat").click()
+    title = chat.page.get_by_label("Title")
+    title.fill("Sums")
+    title.press("Enter")
+    expect(chat.page.locator("#rename-dialog")).not_to_be_visible()
+    expect(chat.page.locator(".session-list")).to_contain_text("Sums")
+
+    chat.page.get_by_role("button", name="Rename chat").click()
+    title.fill("Not this")
+    title.press("Escape")
+    chat.page.reload()
+    expect(chat.page.locator(".session-list")).to_contain_text("Sums")
+    expect(chat.page.locator(".session-list")).not_to_contain_text("Not this")
+
+
 def test_markup_in_a_message_is_shown_as_text(start_server, signed_in, alice):
     server = start_server()
     chat = ChatPage(signed_in(server, alice).new_page(), server.base_url).open()
@@ -166,16 +188,20 @@ def test_markup_in_a_message_is_shown_as_text(start_server, signed_in, alice):
 )
 def test_layout_screenshots(start_server, signed_in, alice, name, viewport):
     """The README shows these: a finished answer, then a run caught mid-flight
-    with its thinking trail and a tool card. The composer must stay on screen."""
-    server = start_server(step_delay=SLOW_STEPS)
+    at a `make run` pace, its tool cards done and its answer filling in. The
+    composer must stay on screen."""
+    server = start_server(OFFLINE_THINK_SECONDS="0.6", OFFLINE_WORDS_PER_SECOND="6")
     context = signed_in(server, alice, viewport=viewport, device_scale_factor=1)
     chat = ChatPage(context.new_page(), server.base_url).open()
-    chat.start_chat("geo")
-    chat.send("What is the capital of France?")
+    chat.start_chat("assistant")
+    chat.send("What is the capital of Peru?")
     chat.wait_for_runs_ended(1)
-    chat.send("And what is its population?")
+    chat.send("And its population? Also, what is 17% of 2,340?")
     running = chat.page.locator('.turn[data-status="running"]')
-    expect(running.locator(".tool-outcome").first).to_be_visible(timeout=10_000)
+    expect(running.locator(".tool-outcome")).to_have_count(4, timeout=20_000)
+    expect(running.locator(".bubble-agent.is-draft")).to_contain_text(
+        "Lima", timeout=20_000
+    )
     chat.page.locator("#transcript").evaluate(
         "log => { log.scrollTop = log.scrollHeight; }"
     )

@@ -27,6 +27,8 @@ _NEXT_QUESTION = re.compile(
     rf"|\s+and\s+(?:also\s+|then\s+)?(?=(?:{_STARTS})\b)",
     re.I,
 )
+# What is left of "Also, what is …" once the question is split off.
+_CONNECTIVE = re.compile(r"(?:and|also|then|so|ok|okay|plus|oh)[\s,.!]*", re.I)
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))(?:\s+there)?[\s,!.]+"
     r"(?=\S)",
@@ -45,4 +47,6 @@ def split(text: str) -> tuple[bool, list[str]]:
         for sentence in _SENTENCE.split(text)
         for part in _NEXT_QUESTION.split(sentence)
     ]
-    return greeted, [part for part in parts if part] or [text]
+    return greeted, [
+        part for part in parts if part and not _CONNECTIVE.fullmatch(part)
+    ] or [text]
