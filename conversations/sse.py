@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conversations.agent_factory import agent_names, default_agent
 from conversations.api.auth import Refused, authenticated_user
+from conversations.api.serializers import SessionCreateSerializer
 from conversations.delivery import follow
 from conversations.engine.admission import RunInProgress
 from conversations.engine.service import submit_message
@@ -109,9 +110,20 @@ def parse_chat_body(body: bytes) -> tuple[str, str | None, str | None]:
     session_id, agent = payload.get("session_id"), payload.get("agent")
     if session_id is not None and not isinstance(session_id, str):
         raise BadInput("'session_id' must be a string.")
-    if agent is not None and agent not in agent_names():
-        raise BadInput(f"'agent' must be one of: {', '.join(agent_names())}.")
+    if agent is not None:
+        agent = known_agent(agent)
     return message, session_id, agent
+
+
+def known_agent(agent: Any) -> str:
+    """The agent a new session is to run, as the REST API's session-create
+    serializer validates it (one rule for both ways in), or `BadInput`."""
+    serializer = SessionCreateSerializer(data={"agent": agent})
+    if not serializer.is_valid():
+        reasons = " ".join(str(reason) for reason in serializer.errors["agent"])
+        names = ", ".join(agent_names())
+        raise BadInput(f"{reasons} 'agent' must be one of: {names}.")
+    return serializer.validated_data["agent"]
 
 
 @database_sync_to_async

@@ -7,9 +7,10 @@ from asgiref.testing import ApplicationCommunicator
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient
 
+from conversations.agent_factory import agent_names
 from conversations.engine.service import submit_message, wait_for_run
 from conversations.layer import session_group
-from conversations.models import Event, Run
+from conversations.models import ChatSession, Event, Run
 from tests.factories import anew_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,6 +111,49 @@ async def test_post_chat_bad_input_gets_a_clear_4xx(alice_token, body, status):
     )
     assert response.status_code == status
     assert json.loads(response.content)["detail"]
+
+
+async def test_post_chat_runs_a_new_session_with_the_named_agent(alice, alice_token):
+    response = await AsyncClient().post(
+        "/chat",
+        {"message": "What is the capital of France?", "agent": "geo"},
+        "application/json",
+        headers=token_header(alice_token),
+    )
+    assert response.status_code == 200
+    events = await read_until(response, is_finished)
+    session = await ChatSession.objects.aget(pk=response["X-Session-Id"])
+    assert session.agent == "geo"
+    assert (
+        "Paris"
+        in next(e for e in events if e.get("event") == "final")["data"]["data"]["text"]
+    )
+
+
+@pytest.mark.parametrize("agent", ["nope", ["math"], "", "x" * 65])
+async def test_post_chat_refuses_an_agent_the_rest_api_refuses(
+    alice, alice_token, agent
+):
+    """One rule for both ways in: what `POST /api/sessions/` says about the name,
+    `POST /chat` says too, with the known names, and creates nothing."""
+    rest = await AsyncClient().post(
+        "/api/sessions/",
+        {"agent": agent},
+        "application/json",
+        headers=token_header(alice_token),
+    )
+    assert rest.status_code == 400
+    response = await AsyncClient().post(
+        "/chat",
+        {"message": "hi", "agent": agent},
+        "application/json",
+        headers=token_header(alice_token),
+    )
+    assert response.status_code == 400
+    detail = json.loads(response.content)["detail"]
+    assert all(reason in detail for reason in rest.json()["errors"]["agent"])
+    assert f"'agent' must be one of: {', '.join(agent_names())}." in detail
+    assert not await ChatSession.objects.filter(owner=alice).aexists()
 
 
 async def test_post_chat_needs_authentication_and_ownership(alice, bob_token):
