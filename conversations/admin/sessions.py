@@ -93,6 +93,11 @@ def add_counts(session: ChatSession) -> None:
     session.feedback_down = ratings.get(Feedback.Rating.DOWN, 0)
 
 
+def article(word: str) -> str:
+    """The article before a status word: "an interrupted run", "a failed run"."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 class RunStatusFilter(admin.SimpleListFilter):
     """Sessions with at least one run in a status; problems first, as they are
     what a reviewer looks for."""
@@ -103,7 +108,10 @@ class RunStatusFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin) -> list[tuple[str, str]]:
         return [
             ("problem", "failed, interrupted or cancelled"),
-            *((status, f"has a {status} run") for status in Run.Status.values),
+            *(
+                (status, f"has {article(status)} {status} run")
+                for status in Run.Status.values
+            ),
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
