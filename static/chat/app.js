@@ -43,6 +43,31 @@ const composer = new Composer(
   { onSend: sendMessage, onStop: stopRun },
 );
 
+// What a refused message means, in words a person reads (the server's own
+// message is for developers).
+const REJECTION_TEXT = {
+  run_in_progress:
+    "This chat is still answering, perhaps in another tab. Wait for it to finish, or press Stop.",
+  rate_limited: "You are sending messages too fast.",
+  bad_request: "That message could not be sent.",
+  not_found: "This chat no longer exists.",
+};
+
+function rejectionText({ code, message }) {
+  const text = REJECTION_TEXT[code];
+  if (!text) return message;
+  // The rate limit's message says when to try again: keep that part.
+  return code === "rate_limited" && message ? `${text} ${message}` : text;
+}
+
+const STOPPING = "Stopping…";
+
+function dismissNotice() {
+  clearTimeout(announce.timer);
+  $("notice").hidden = true;
+  $("notice").textContent = "";
+}
+
 function announce(text) {
   const notice = $("notice");
   notice.textContent = text;
@@ -179,7 +204,7 @@ function receive(frame) {
         transcript.dropPending(state.outbox.frame.client_id);
         state.outbox.settle(false);
       }
-      announce(frame.message);
+      announce(rejectionText(frame));
       return;
     case "delta":
       transcript.delta(frame);
@@ -202,7 +227,11 @@ function transcriptChanged() {
   const activity = state.transcript.activity;
   const wasUnfinished = composer.state.unfinished;
   composer.set(activity);
-  if (wasUnfinished && !activity.unfinished) refreshSidebar();
+  if (wasUnfinished && !activity.unfinished) {
+    // "Stopping…" is about the run that just ended: it must not hang over the next.
+    if ($("notice").textContent === STOPPING) dismissNotice();
+    refreshSidebar();
+  }
 }
 
 /** Reload the session list; the open session's title may have been set meanwhile
@@ -263,7 +292,7 @@ async function sendMessage(text) {
 async function stopRun() {
   try {
     await api.cancelRun(state.session.id);
-    announce("Stopping…");
+    announce(STOPPING);
   } catch (error) {
     if (error.status === 409) announce("Nothing to stop: the run already ended.");
     else report(error);

@@ -1,4 +1,5 @@
-// The message box: Enter sends, Shift+Enter adds a line. While a run is active
+// The message box: Enter sends, Shift+Enter adds a line (on a touch screen
+// Enter adds a line and Send sends). While a run is active
 // it follows the agent's policy honestly: `reject` holds the message until the
 // run ends (or is stopped), `enqueue` queues it, `interrupt` stops the run first.
 
@@ -8,6 +9,16 @@ const HINTS = {
   interrupt: "The agent is answering. Sending stops it and answers this instead.",
 };
 const SEND_LABELS = { reject: "Send", enqueue: "Queue", interrupt: "Interrupt and send" };
+
+/** On a touch screen the keyboard's Enter adds a line and Send sends, as in
+ * other phone chat apps; the hint says which applies. */
+const touch = () => window.matchMedia("(pointer: coarse)").matches;
+
+function idleHint() {
+  return touch()
+    ? "Tap Send to send"
+    : "Enter to send · Shift+Enter for a new line";
+}
 
 export class Composer {
   /**
@@ -24,7 +35,7 @@ export class Composer {
       this.submit();
     });
     input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !touch()) {
         event.preventDefault();
         this.submit();
       }
@@ -71,7 +82,7 @@ export class Composer {
       : unfinished
         ? SEND_LABELS[this.policy]
         : "Send";
-    this.hint.textContent = unfinished ? HINTS[this.policy] : "Enter to send · Shift+Enter for a new line";
+    this.hint.textContent = unfinished ? HINTS[this.policy] : idleHint();
     this.form.dataset.busy = String(unfinished);
     // Grow with the text, up to the CSS max-height.
     this.input.style.height = "auto";

@@ -27,7 +27,8 @@ export class SessionSocket {
     this.attempts = 0;
     this.retryTimer = null;
     this.closed = false;
-    this.onOnline = () => this.retryNow();
+    // Back online: a socket that never dropped is live again, else reconnect.
+    this.onOnline = () => (this.isLive ? this.onState("live") : this.retryNow());
     this.onOffline = () => this.onState("offline");
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);

@@ -3,6 +3,7 @@ users, reloads and stops mid-run, a second tab, hostile text and the layouts."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -158,6 +159,63 @@ def test_enter_in_the_rename_dialog_saves_and_escape_does_not(
     chat.page.reload()
     expect(chat.page.locator(".session-list")).to_contain_text("Sums")
     expect(chat.page.locator(".session-list")).not_to_contain_text("Not this")
+
+
+def test_a_refused_message_is_explained_in_words(start_server, signed_in, alice):
+    """The server's rejection (here injected on the page's own socket, as a
+    second tab's message racing a run gets it) reads as a sentence, not a code."""
+    server = start_server()
+    page = signed_in(server, alice).new_page()
+    sockets = []
+
+    def route(socket):
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    page.route_web_socket(re.compile(r"/ws/"), route)
+    chat = ChatPage(page, server.base_url).open()
+    chat.send("add 2 and 2")
+    chat.wait_for_runs_ended(1)
+    rejected = {
+        "type": "rejected",
+        "code": "run_in_progress",
+        "message": "a run is active",
+    }
+    sockets[-1].send(json.dumps(rejected))
+    expect(page.locator("#notice")).to_contain_text("still answering")
+    expect(page.locator("#notice")).not_to_contain_text("a run is active")
+
+
+def test_the_connection_badge_is_live_again_when_the_network_returns(
+    start_server, signed_in, alice
+):
+    server = start_server()
+    context = signed_in(server, alice)
+    chat = ChatPage(context.new_page(), server.base_url).open()
+    chat.send("add 2 and 2")
+    chat.wait_for_runs_ended(1)
+    badge = chat.page.locator("#connection")
+    context.set_offline(True)
+    expect(badge).to_contain_text("Offline")
+    context.set_offline(False)
+    expect(badge).to_have_text("Live", timeout=15_000)
+    chat.send("add 3 and 3")
+    chat.wait_for_runs_ended(2)
+
+
+def test_on_a_touch_screen_the_hint_does_not_mention_shift_enter(
+    start_server, signed_in, alice
+):
+    server = start_server()
+    context = signed_in(
+        server,
+        alice,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+    )
+    chat = ChatPage(context.new_page(), server.base_url).open()
+    expect(chat.page.locator("#composer-hint")).to_have_text("Tap Send to send")
 
 
 def test_markup_in_a_message_is_shown_as_text(start_server, signed_in, alice):
