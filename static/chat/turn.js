@@ -3,6 +3,7 @@
 // Every stored event gets an element carrying its `data-seq`; live-only deltas
 // fill a draft bubble that the stored answer replaces.
 
+import { copyButton } from "./copy.js";
 import { el, icon } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 
@@ -175,7 +176,7 @@ export class Turn {
     bubble.append(renderMarkdown(event.data.text));
     if (event.data.partial) bubble.append(el("p", "bubble-note", "Cut short by the stop."));
     this.body.append(bubble);
-    this.footer.prepend(this.renderFeedback(event.seq));
+    this.footer.prepend(copyButton(event.data.text), this.renderFeedback(event.seq));
   }
 
   error(event) {
