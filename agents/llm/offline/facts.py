@@ -165,23 +165,28 @@ def _last_fact(history: tuple[Outcome, ...]) -> dict[str, Any] | None:
 
 def plan(request: Request) -> Plan | None:
     text = request.text.strip()
+    about = None
     if match := _ABOUT.match(re.sub(r"[?!.\s]+$", "", text)):
-        subject = _subject(match["subject"])
-        if subject is not None and not _attribute(subject.lower()):
-            return replace(_about(request, subject), topic="capital")
-    question = _question(request)
-    if question is None:
+        about = _subject(match["subject"])
+        about = None if about is None or _attribute(about.lower()) else about
+    question = None if about else _question(request)
+    if about is None and question is None:
         return None
-    return replace(_asked(request, question), topic=question.attribute)
+    topic = "capital" if question is None else question.attribute
+    if "lookup_fact" not in request.tools:
+        found = Answer(
+            f"This asks about {about or topic}, but I have no lookup_fact tool.",
+            f"I can't look facts up here. {what_i_can_do(request)}",
+        )
+    elif question is None:
+        found = _about(request, about)
+    else:
+        found = _asked(request, question)
+    return replace(found, topic=topic)
 
 
 def _asked(request: Request, question: _Question) -> Plan:
     attribute, subject = question.attribute, question.subject
-    if "lookup_fact" not in request.tools:
-        return Answer(
-            f"This asks for a {attribute}, but I have no lookup_fact tool.",
-            f"I can't look facts up here. {what_i_can_do(request)}",
-        )
     if subject is not None:
         subjects, context = [subject], ""
     else:
@@ -212,11 +217,6 @@ def _asked(request: Request, question: _Question) -> Plan:
 def _about(request: Request, subject: str) -> Plan:
     """ "Tell me about Peru": its capital first, which says what Peru is, then
     its population (a country or city) or its moons (a planet)."""
-    if "lookup_fact" not in request.tools:
-        return Answer(
-            f"The user asks about {subject}, but I have no lookup_fact tool.",
-            f"I can't look facts up here. {what_i_can_do(request)}",
-        )
     first = request.outcome(0)
     if first is None:
         return Step(
