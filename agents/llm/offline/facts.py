@@ -100,7 +100,18 @@ class _Question:
     detail: str = ""
 
 
+# Questions about a place that the data cannot answer, even if they mention a
+# capital or a moon: "how far is the Moon", "what language is spoken in the capital".
+_OTHER_PROPERTY = re.compile(
+    r"\b(?:how\s+(?:far|big|old|large|hot|cold|long)|distance|size|diameter|radius|"
+    r"mass|weigh\w*|gravity|temperature|age|area|currency|language|president|leader|"
+    r"king|queen|flag|time\s+zone|weather|mayor|founded|landed)\b"
+)
+
+
 def _attribute(text: str) -> str | None:
+    if _OTHER_PROPERTY.search(text):
+        return None
     if "capital" in text:
         return "capital"
     if "population" in text or "how many people" in text or "inhabitants" in text:
@@ -129,6 +140,15 @@ def _question(request: Request) -> _Question | None:
     ):
         # "What are their names?" after a moon count.
         return _Question("moons", None, detail)
+    again = re.fullmatch(
+        r"how\s+many\s+(?:does|do|has|have)\s+(?P<subject>[^\d,]{2,40}?)"
+        r"(?:\s+(?:have|has|got))?",
+        text,
+        re.I,
+    )
+    if attribute is None and again and last is not None:
+        # "How many moons does Mars have, and how many does Jupiter have?"
+        return _Question(last["attribute"], _subject(again["subject"]), "")
     about = re.fullmatch(
         r"(?:what|how)\s+about\s+(?P<subject>.+)|(?P<bare>[^\d,]{2,40})", text, re.I
     )
