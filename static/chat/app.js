@@ -7,6 +7,7 @@ import { Composer } from "./composer.js";
 import { feedbackControls } from "./feedback.js";
 import { Sidebar } from "./sidebar.js";
 import { SessionSocket } from "./socket.js";
+import { Starters } from "./starters.js";
 import { Transcript } from "./transcript.js";
 
 const config = JSON.parse(document.getElementById("chat-config").textContent);
@@ -42,6 +43,23 @@ const composer = new Composer(
   { form: $("composer"), input: $("message"), send: $("send"), stop: $("stop"), hint: $("composer-hint") },
   { onSend: sendMessage, onStop: stopRun },
 );
+
+// A pressed starter prompt goes through the composer, as if typed and sent, so a
+// refused one comes back to the box like any other message.
+const starters = new Starters($("starters"), (text) => {
+  $("message").value = text;
+  composer.submit();
+});
+
+/** Offer the agent's starter prompts while the chat is empty, and only then. */
+function updateStarters() {
+  const agent = state.session ? state.session.agent : $("agent-picker").value;
+  const empty = state.session
+    ? state.transcript !== null && $("transcript").childElementCount === 0
+    : !$("welcome").hidden;
+  if (empty && !composer.state.sending) starters.show(state.agents.get(agent)?.examples);
+  else starters.hide();
+}
 
 // What a refused message means, in words a person reads (the server's own
 // message is for developers).
@@ -112,6 +130,7 @@ function closeSession() {
   state.transcript = null;
   state.askedResumeAfter = null;
   $("transcript").replaceChildren();
+  starters.hide();
   composer.set({ running: false, unfinished: false });
   setConnection("idle");
 }
@@ -126,6 +145,7 @@ function showWelcome() {
   $("welcome").hidden = false;
   $("transcript").hidden = true;
   composer.setPolicy(state.agents.get($("agent-picker").value)?.policy);
+  updateStarters();
   composer.focus();
 }
 
@@ -172,6 +192,7 @@ async function openSession(id) {
   }
   if (opening !== state.opening) return;
   scrollToEnd(true);
+  updateStarters();
   state.socket = new SessionSocket({
     url: socketUrl(id),
     cursor: () => transcript.lastSeq,
@@ -202,6 +223,7 @@ function receive(frame) {
     case "rejected":
       if (state.outbox) {
         transcript.dropPending(state.outbox.frame.client_id);
+        updateStarters();
         state.outbox.settle(false);
       }
       announce(rejectionText(frame));
@@ -227,6 +249,7 @@ function transcriptChanged() {
   const activity = state.transcript.activity;
   const wasUnfinished = composer.state.unfinished;
   composer.set(activity);
+  updateStarters();
   if (wasUnfinished && !activity.unfinished) {
     // "Stopping…" is about the run that just ended: it must not hang over the next.
     if ($("notice").textContent === STOPPING) dismissNotice();
@@ -284,6 +307,7 @@ async function sendMessage(text) {
     };
   });
   state.transcript.addPending(frame.client_id, text);
+  updateStarters();
   scrollToEnd(true);
   state.socket.send(frame); // if the socket is down, `hello` sends it on reconnect
   return sent;
@@ -380,6 +404,7 @@ $("agent-picker").addEventListener("change", () => {
   const agent = state.agents.get($("agent-picker").value);
   $("agent-description").textContent = agent?.description ?? "";
   composer.setPolicy(agent?.policy);
+  updateStarters();
 });
 
 window.addEventListener("popstate", routeFromLocation);
