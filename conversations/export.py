@@ -1,6 +1,8 @@
 """A session's transcript as a document: JSON for machines, Markdown for people.
 
-Shared by the REST export endpoint and the admin's export actions. Text written
+Shared by the REST export endpoint and the admin's export actions. Both carry
+what people said about the transcript too: the owner's rating and comment on
+each answer, and staff's review (who, when, notes). Text written
 by a user or a model never becomes structure: in Markdown it is quoted line by
 line (a message saying `### Answer` cannot pass for the agent's answer, nor one
 naming another user for the session's header), and JSON Lines escape the
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any, assert_never
 
 from agents import events as ev
-from conversations.models import ChatSession
+from conversations.models import ChatSession, Feedback
 
 
 def session_header(session: ChatSession) -> dict[str, Any]:
@@ -26,13 +28,39 @@ def session_header(session: ChatSession) -> dict[str, Any]:
         "owner": session.owner.get_username(),
         "created_at": session.created_at.isoformat(),
         "last_activity": session.last_activity.isoformat(),
+        "review": {
+            "reviewed": session.reviewed,
+            "by": session.reviewed_by.get_username() if session.reviewed_by else None,
+            "at": session.reviewed_at.isoformat() if session.reviewed_at else None,
+            "notes": session.review_notes,
+        },
+    }
+
+
+def feedback(session: ChatSession) -> list[dict[str, Any]]:
+    """The owner's ratings of this session's answers, by the answer's seq."""
+    rows = Feedback.objects.filter(event__session=session).order_by("event__seq")
+    return [
+        {
+            "seq": row.event.seq,
+            "rating": "up" if row.rating > 0 else "down",
+            "comment": row.comment,
+            "updated_at": row.updated_at.isoformat(),
+        }
+        for row in rows.select_related("event")
+    ]
+
+
+def _document(session: ChatSession, envelopes: Iterable[dict]) -> dict[str, Any]:
+    return {
+        "session": session_header(session),
+        "events": list(envelopes),
+        "feedback": feedback(session),
     }
 
 
 def transcript_json(session: ChatSession, envelopes: Iterable[dict]) -> str:
-    return json.dumps(
-        {"session": session_header(session), "events": list(envelopes)}, indent=2
-    )
+    return json.dumps(_document(session, envelopes), indent=2)
 
 
 # JSON allows these raw inside strings; JavaScript before ES2019 and many line
@@ -46,7 +74,7 @@ LINE_BREAKING = {
 
 def transcript_json_line(session: ChatSession, envelopes: Iterable[dict]) -> str:
     """One transcript as one JSON Lines line (compact, ending in a newline)."""
-    document = {"session": session_header(session), "events": list(envelopes)}
+    document = _document(session, envelopes)
     return json.dumps(document, ensure_ascii=False).translate(LINE_BREAKING) + "\n"
 
 
@@ -107,16 +135,43 @@ def event_markdown(envelope: dict) -> str | None:
             assert_never(unexpected)
 
 
+def rating_markdown(rating: dict[str, Any]) -> str:
+    """The owner's rating under the answer it rates."""
+    verdict = "good answer" if rating["rating"] == "up" else "bad answer"
+    comment = f": {inline(rating['comment'])}" if rating["comment"] else ""
+    return f"**Rated** {verdict}{comment}"
+
+
+def review_markdown(review: dict[str, Any]) -> str | None:
+    if not review["reviewed"] and not review["notes"]:
+        return None
+    lines = ["## Review", ""]
+    if review["reviewed"]:
+        lines.append(
+            f"Reviewed by {heading_text(review['by'] or 'staff')} at {review['at']}"
+        )
+    else:
+        lines.append("Not marked reviewed yet")
+    if review["notes"]:
+        lines += ["", quoted(review["notes"])]
+    return "\n".join(lines)
+
+
 def transcript_markdown(session: ChatSession, envelopes: Iterable[dict]) -> str:
     header = session_header(session)
     lines = [
         f"# {heading_text(session.title) or 'Untitled session'}",
         "",
         f"Agent `{header['agent']}` · {header['owner']} · started "
-        f"{session.created_at:%Y-%m-%d %H:%M} UTC",
+        f"{session.created_at:%Y-%m-%d %H:%M:%S} UTC",
     ]
+    if review := review_markdown(header["review"]):
+        lines += ["", review]
+    ratings = {rating["seq"]: rating for rating in feedback(session)}
     for envelope in envelopes:
         block = event_markdown(envelope)
         if block:
             lines += ["", block]
+        if envelope["seq"] in ratings:
+            lines += ["", rating_markdown(ratings[envelope["seq"]])]
     return "\n".join(lines) + "\n"

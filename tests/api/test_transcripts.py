@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from conversations.models import Feedback
 from tests.api.conftest import store_exchange
@@ -139,6 +140,40 @@ def test_markdown_export_quotes_arguments_that_contain_backticks(api, alice_sess
     text = response.content.decode()
     assert "### User\n\n> say `hi`" in text
     assert '**Tool call** `add` with `{"a": 2, "b": 2}`' in text
+
+
+def test_exports_carry_ratings_comments_and_the_review(
+    api, alice_session, django_user_model
+):
+    store_exchange(alice_session)
+    api.put(
+        f"/api/sessions/{alice_session.id}/events/6/feedback/",
+        {"rating": -1, "comment": "too terse"},
+        format="json",
+    )
+    staff = django_user_model.objects.create_user("rita", is_staff=True)
+    type(alice_session).objects.filter(pk=alice_session.pk).update(
+        reviewed=True,
+        reviewed_by=staff,
+        reviewed_at=timezone.now(),
+        review_notes="answer was right, tone flat",
+    )
+    url = f"/api/sessions/{alice_session.id}/export/"
+    body = json.loads(api.get(url + "?format=json").content)
+    assert body["feedback"] == [
+        {
+            "seq": 6,
+            "rating": "down",
+            "comment": "too terse",
+            "updated_at": body["feedback"][0]["updated_at"],
+        }
+    ]
+    assert body["session"]["review"]["by"] == "rita"
+    assert body["session"]["review"]["notes"] == "answer was right, tone flat"
+    text = api.get(url + "?format=md").content.decode()
+    assert "**Rated** bad answer: too terse" in text
+    assert "## Review\n\nReviewed by rita" in text
+    assert "> answer was right, tone flat" in text
 
 
 def test_export_in_an_unknown_format_is_a_400(api, alice_session):
