@@ -112,7 +112,9 @@ def test_export_actions_download_jsonl_and_markdown(viewer_client, alice):
     assert [len(doc["events"]) for doc in lines] == [14, 14]
     assert {doc["session"]["id"] for doc in lines} == set(selected)
     assert lines[0]["events"][0]["type"] == "user_message"
-    assert lines[0]["feedback"] == [] and "review" in lines[0]["session"]
+    ratings = [rating["comment"] for doc in lines for rating in doc["feedback"]]
+    assert "I wanted the working shown" in ratings
+    assert all("review" in doc["session"] for doc in lines)
     markdown = viewer_client.post(
         LIST, {"action": "export_markdown", "_selected_action": selected}
     )
