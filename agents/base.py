@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, assert_never
 
-from agents.context import Invocation, RunContext
+from agents.context import Invocation, RunContext, Usage
 from agents.events import (
     Delta,
     Error,
@@ -131,12 +131,17 @@ class BaseAgent(AgentHooks):
         self.step_delay = step_delay
         self.policy = policy
 
-    async def run(self, message: str, ctx: RunContext) -> AsyncIterator[Event]:
+    async def run(
+        self, message: str, ctx: RunContext, usage: Usage | None = None
+    ) -> AsyncIterator[Event]:
         """Answer `message`, yielding every step, `run_finished` last. The caller
         stores the user message before the run and persists what it yields (the
         agent only reads its history); this yields no `UserMessage`. A cancel
-        propagates, and the caller closes the run with `closing_events`."""
-        inv = Invocation(ctx=ctx, message=message, agent=self.name)
+        propagates, and the caller closes the run with `closing_events`, using
+        the tokens counted in `usage` if it passed one."""
+        inv = Invocation(
+            ctx=ctx, message=message, agent=self.name, tokens=usage or Usage()
+        )
         async with contextlib.aclosing(self._guarded(inv)) as events:
             async for event in events:
                 inv.record(event)
@@ -222,8 +227,8 @@ class BaseAgent(AgentHooks):
                     case ToolCallRequest():
                         turn.calls.append(chunk)
                     case UsageChunk(input_tokens=used_in, output_tokens=used_out):
-                        inv.input_tokens += used_in
-                        inv.output_tokens += used_out
+                        inv.tokens.input_tokens += used_in
+                        inv.tokens.output_tokens += used_out
                     case _:
                         assert_never(chunk)
         finally:

@@ -31,6 +31,18 @@ class RunContext:
 
 
 @dataclass(eq=False)
+class Usage:
+    """Tokens a run's model turns used so far. The caller may own it, so a run
+    stopped from outside (cancelled) still says what it consumed."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+
+
+@dataclass(eq=False)
 class Invocation:
     """One run's private working state, created by `BaseAgent.run()`.
 
@@ -46,13 +58,12 @@ class Invocation:
     failed: bool = False  # an `error` event was yielded
     answer: PartialAnswer = field(default_factory=PartialAnswer)
     outbox: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
-    input_tokens: int = 0
-    output_tokens: int = 0
+    tokens: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.perf_counter)
 
     @property
     def usage(self) -> dict[str, int]:
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        return self.tokens.as_dict()
 
     def elapsed_ms(self) -> float:
         return round((time.perf_counter() - self.started) * 1000, 3)

@@ -16,6 +16,7 @@ import time
 
 from django.conf import settings
 
+from agents.context import Usage
 from agents.events import Error, Event, RunFinished, RunStatus
 from agents.transcript import PartialAnswer, closing_events
 from conversations.agent_factory import build_agent, run_context
@@ -32,7 +33,7 @@ class RunDriver:
     def __init__(self, spec: RunSpec) -> None:
         self.spec = spec
         self.recorder = EventRecorder(spec.session_id, spec.run_id)
-        self.usage = {"input_tokens": 0, "output_tokens": 0}
+        self.tokens = Usage()  # counted by the agent as it goes, kept on a cancel
         self.answer = PartialAnswer()  # kept for a cancelled run's partial final
         self._consumer: asyncio.Task | None = None
         self._cancelled = False
@@ -86,7 +87,7 @@ class RunDriver:
             async with EngineProcess.current().slots:
                 agent = await build_agent(self.spec)
                 context = run_context(self.spec)
-                async for event in agent.run(self.spec.message, context):
+                async for event in agent.run(self.spec.message, context, self.tokens):
                     finished = await self.take(event)
                     if finished is not None:
                         status, error = finished
@@ -109,8 +110,7 @@ class RunDriver:
         """Record one event; return (status, error) when it is the agent's last."""
         self.answer.feed(event)
         match event:
-            case RunFinished(status=status, usage=usage):
-                self.usage = dict(usage)
+            case RunFinished(status=status):
                 self.agent_finished = event
                 return status, self.last_error
             case Error(message=message):
@@ -125,7 +125,7 @@ class RunDriver:
         if finished is None or finished.status != status:
             duration = round((time.monotonic() - self._started) * 1000, 3)
             *partial, finished = closing_events(
-                self.answer, status, duration, self.usage
+                self.answer, status, duration, self.tokens.as_dict()
             )
             for event in partial:
                 await self.recorder.add(event)

@@ -50,8 +50,8 @@ async def test_events_read_back_equal_the_events_the_agent_yielded(alice, monkey
         agent = await real_build(spec)
         original_run = agent.run
 
-        async def run(message, ctx):
-            async for event in original_run(message, ctx):
+        async def run(message, ctx, usage=None):
+            async for event in original_run(message, ctx, usage):
                 yielded.append(event)
                 yield event
 
@@ -252,3 +252,25 @@ async def test_runs_beyond_the_process_concurrency_wait_for_a_slot(
     await wait_for_run(working.run_id)
     await wait_for_run(waiting.run_id)
     assert (await run_of(waiting.run_id)).status == "succeeded"
+
+
+async def test_a_cancelled_run_keeps_the_tokens_its_finished_turns_used(
+    alice, settings
+):
+    settings.AGENT_STEP_DELAY = 0.3
+    session = await anew_session(alice, "math")
+    admission = await submit_message(
+        session.id, "math", "what is (1 + 2) * (3 + 4) + 5 * 6 - 7"
+    )
+
+    async def a_tool_has_answered() -> bool:
+        return any(e["type"] == "tool_result" for e in await stored(session.id))
+
+    await wait_until(a_tool_has_answered)
+    assert await cancel_active_run(session.id) == admission.run_id
+    await wait_for_run(admission.run_id)
+    run = await run_of(admission.run_id)
+    assert run.status == "cancelled"
+    assert run.input_tokens > 0 and run.output_tokens > 0
+    finished = (await stored(session.id))[-1]
+    assert finished["data"]["usage"] == run.usage
