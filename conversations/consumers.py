@@ -183,7 +183,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 await self._send_text(page)
 
     async def _cancel(self) -> None:
-        if await cancel_active_run(self.session.id) is None:
+        user = self.scope["user"].get_username()
+        if await cancel_active_run(self.session.id, user) is None:
             await self.reject("not_found", "no active run to cancel")
 
     async def reject(self, code: str, message: str) -> None:

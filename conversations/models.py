@@ -136,6 +136,8 @@ class Run(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # Who asked for the cancel: a username, or what did it ("a new message").
+    cancelled_by = models.CharField(max_length=150, blank=True)
     error = models.TextField(blank=True)
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
@@ -163,7 +165,7 @@ class Run(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"run {self.id} ({self.status})"
+        return f"{self.status} run of {timezone.localtime(self.created_at):%Y-%m-%d %H:%M:%S}"
 
     @property
     def duration_ms(self) -> float | None:

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 
 from agents.events import PERSISTED_TYPES
@@ -46,20 +47,29 @@ class HistoryAdmin(admin.ModelAdmin):
 
 
 class RunAdmin(HistoryAdmin):
-    list_display = [
-        "__str__",
-        "session",
-        "status",
-        "message",
-        "started_at",
-        "duration",
-        "tokens",
-        "seqs",
-    ]
+    # Newest first, one short line each, so Duration and Tokens fit at 1440 px.
+    list_display = ["started", "agent", "status", "short_message", "duration", "tokens"]
+    list_display_links = ["started"]
     list_select_related = ["session"]
     list_filter = ["status", "started_at"]
+    ordering = ["-created_at"]
     search_fields = ["message", "session__title", "session__owner__username"]
-    readonly_fields = ["in_timeline"]
+    readonly_fields = ["in_timeline", "seqs", "cancelled_by"]
+
+    @admin.display(description="started", ordering="created_at")
+    def started(self, run: Run) -> str:
+        return (
+            f"{timezone.localtime(run.started_at or run.created_at):%Y-%m-%d %H:%M:%S}"
+        )
+
+    @admin.display(description="agent", ordering="session__agent")
+    def agent(self, run: Run) -> str:
+        return run.session.agent
+
+    @admin.display(description="message")
+    def short_message(self, run: Run) -> str:
+        text = " ".join(run.message.split())
+        return text if len(text) <= 60 else f"{text[:59]}…"
 
     @admin.display(description="duration")
     def duration(self, run: Run) -> str:

@@ -129,6 +129,7 @@ class RunSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_ms",
             "error",
+            "cancelled_by",
             "usage",
             "first_seq",
             "last_seq",

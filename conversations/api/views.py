@@ -244,7 +244,9 @@ class SessionViewSet(
     def cancel(self, request: Request, pk: str) -> Response:
         """Cancel the active run; it ends `cancelled`, keeping any partial answer."""
         session = self.get_object()
-        run_id = async_to_sync(cancel_active_run)(session.id)
+        run_id = async_to_sync(cancel_active_run)(
+            session.id, request.user.get_username()
+        )
         if run_id is None:
             return Response(
                 {"detail": "No run is active."}, status=status.HTTP_409_CONFLICT

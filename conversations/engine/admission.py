@@ -23,6 +23,10 @@ from conversations.models import Event, Run
 TITLE_LENGTH = 60
 
 
+# Who cancelled a run that a new message interrupted.
+INTERRUPTED_BY = "a new message (interrupt policy)"
+
+
 class RunInProgress(Exception):
     """The session already has an active run and the policy does not queue."""
 
@@ -112,7 +116,9 @@ def _admit(
         else:
             status = Run.Status.QUEUED
             if policy == Policy.INTERRUPT:
-                Run.objects.filter(pk=active).update(cancel_requested=True)
+                Run.objects.filter(pk=active).update(
+                    cancel_requested=True, cancelled_by=INTERRUPTED_BY
+                )
                 interrupted = active
         session = allocate_seqs(session_id, 1, now, title=_title_from(text))
         run = Run.objects.create(

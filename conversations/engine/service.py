@@ -103,9 +103,10 @@ async def cancel_run(run_id: Any) -> None:
         logger.warning("cancel of run %s not published; heartbeat will see it", run_id)
 
 
-async def cancel_active_run(session_id: Any) -> Any | None:
-    """Cancel the session's active run, if any; return its id."""
-    run_id = await in_db_thread(request_cancel, session_id)
+async def cancel_active_run(session_id: Any, by: str) -> Any | None:
+    """Cancel the session's active run, if any, on behalf of `by` (a username);
+    return its id."""
+    run_id = await in_db_thread(request_cancel, session_id, by)
     if run_id is not None:
         await cancel_run(run_id)
     return run_id

@@ -194,13 +194,14 @@ def interrupt_run(run_id: Any, reason: str) -> list[dict]:
     return finish_run(run_id, run.session_id, [], finished, error=reason)
 
 
-def request_cancel(session_id: Any) -> Any | None:
-    """Flag the session's active run for cancellation; return its id (or None)."""
+def request_cancel(session_id: Any, by: str) -> Any | None:
+    """Flag the session's active run for cancellation, noting `by` whom; return
+    its id (or None)."""
     with transaction.atomic():
         run = Run.objects.active().filter(session_id=session_id).first()
         if run is None:
             return None
-        Run.objects.filter(pk=run.pk).update(cancel_requested=True)
+        Run.objects.filter(pk=run.pk).update(cancel_requested=True, cancelled_by=by)
         return run.id
 
 

@@ -96,7 +96,7 @@ async def test_second_message_during_a_run_is_rejected_under_reject_policy(
     )
     assert sum(isinstance(r, RunInProgress) for r in results) == 1
     admitted = next(r for r in results if not isinstance(r, Exception))
-    await cancel_active_run(session.id)
+    await cancel_active_run(session.id, "alice")
     await wait_for_run(admitted.run_id)
     assert await Run.objects.filter(session=session).acount() == 1
 
@@ -142,7 +142,7 @@ async def test_cancel_keeps_the_partial_answer_and_finishes_cancelled(
     session = await anew_session(alice, "slow")
     admission = await submit_message(session.id, "slow", "talk to me")
     await asyncio.sleep(0.3)
-    assert await cancel_active_run(session.id) == admission.run_id
+    assert await cancel_active_run(session.id, "alice") == admission.run_id
     await wait_for_run(admission.run_id)
     envelopes = await stored(session.id)
     final = [e for e in envelopes if e["type"] == "final"]
@@ -246,7 +246,7 @@ async def test_runs_beyond_the_process_concurrency_wait_for_a_slot(
     # Admitted and `running` to everyone else, but not at work yet.
     assert [e["type"] for e in await stored(sessions[1].id)] == ["user_message"]
     assert (await run_of(waiting.run_id)).status == "running"
-    assert await cancel_active_run(sessions[2].id) == dropped.run_id
+    assert await cancel_active_run(sessions[2].id, "alice") == dropped.run_id
     await wait_for_run(dropped.run_id)
     assert (await run_of(dropped.run_id)).status == "cancelled"
     await wait_for_run(working.run_id)
@@ -267,10 +267,11 @@ async def test_a_cancelled_run_keeps_the_tokens_its_finished_turns_used(
         return any(e["type"] == "tool_result" for e in await stored(session.id))
 
     await wait_until(a_tool_has_answered)
-    assert await cancel_active_run(session.id) == admission.run_id
+    assert await cancel_active_run(session.id, "alice") == admission.run_id
     await wait_for_run(admission.run_id)
     run = await run_of(admission.run_id)
     assert run.status == "cancelled"
     assert run.input_tokens > 0 and run.output_tokens > 0
+    assert run.cancelled_by == "alice"
     finished = (await stored(session.id))[-1]
     assert finished["data"]["usage"] == run.usage

@@ -191,7 +191,7 @@ async def test_post_chat_while_a_run_is_active_is_a_conflict(
     assert response.status_code == 409
     from conversations.engine.service import cancel_active_run
 
-    await cancel_active_run(session.id)
+    await cancel_active_run(session.id, "alice")
     await wait_for_run(admission.run_id)
 
 
