@@ -259,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Whether anyone may create an account at /accounts/signup/ (staff can always add
+# users in the admin).
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+
 # Agents: the LLM backend. Unset LLM_BASE_URL means the bundled offline model.
 LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "")
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "")

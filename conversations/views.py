@@ -1,7 +1,8 @@
 """The browser's way in: the chat page and the account pages around it.
 
-Signing in and out are Django's own auth views; only signing up needs a view of
-its own, because Django ships the form (`UserCreationForm`) but not the page.
+Signing in and out and changing a password are Django's own auth views; only
+signing up needs a view of its own, because Django ships the form
+(`UserCreationForm`) but not the page.
 """
 
 from django.conf import settings
@@ -43,9 +44,11 @@ def chat_page(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
-    """Create an account and sign its owner in at once."""
+    """Create an account and sign its owner in at once, while SIGNUP_OPEN."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
+    if not settings.SIGNUP_OPEN:
+        return render(request, "registration/sign_up_closed.html", status=403)
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -91,6 +94,12 @@ class SignInView(LoginView):
     template_name = "registration/sign_in.html"
     redirect_authenticated_user = True
     form_class = ThrottledAuthenticationForm
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {
+            **super().get_context_data(**kwargs),
+            "signup_open": settings.SIGNUP_OPEN,
+        }
 
     def _keys(self) -> list[str]:
         username = self.request.POST.get("username", "").strip().lower()[:150]

@@ -98,3 +98,39 @@ def test_chat_page_gives_a_signed_in_user_the_socket_path_and_csrf(client, alice
     assert config["signInUrl"] == reverse("sign-in")
     assert b'type="module"' in response.content
     assert b"alice" in response.content
+
+
+def test_with_sign_up_closed_nobody_can_create_an_account(client, settings):
+    settings.SIGNUP_OPEN = False
+    response = client.post(
+        reverse("sign-up"),
+        {
+            "username": "eve",
+            "password1": "a-Long-pass-41",
+            "password2": "a-Long-pass-41",
+        },
+    )
+    assert response.status_code == 403
+    assert b"Sign-up is closed" in response.content
+    assert not get_user_model().objects.filter(username="eve").exists()
+    assert b"Create an account" not in client.get(reverse("sign-in")).content
+    settings.SIGNUP_OPEN = True
+    assert b"Create an account" in client.get(reverse("sign-in")).content
+
+
+def test_a_user_changes_their_password_and_signs_in_with_the_new_one(client):
+    user = get_user_model().objects.create_user("dana", password="old-Pass-phrase-7")
+    assert client.get(reverse("password-change")).status_code == 302  # signed out
+    client.force_login(user)
+    response = client.post(
+        reverse("password-change"),
+        {
+            "old_password": "old-Pass-phrase-7",
+            "new_password1": "new-Pass-phrase-8",
+            "new_password2": "new-Pass-phrase-8",
+        },
+    )
+    assert response["Location"] == reverse("password-changed")
+    assert client.get(reverse("chat")).status_code == 200  # still signed in
+    client.logout()
+    assert client.login(username="dana", password="new-Pass-phrase-8")
