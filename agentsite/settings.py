@@ -257,6 +257,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # POST /chat and the SSE stream are not DRF views; this adds them, and the
+    # WebSocket to the description.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conversations.api.schema.add_streaming_endpoints",
+    ],
 }
 
 # Whether anyone may create an account at /accounts/signup/ (staff can always add

@@ -93,7 +93,15 @@ def test_schema_describes_every_endpoint_of_the_contract():
         "/api/sessions/{id}/export/",
         "/api/runs/{id}/",
         "/api/token/",
+        "/chat",
+        "/api/sessions/{id}/stream/",
     }
+    chat = schema["paths"]["/chat"]["post"]
+    assert "text/event-stream" in chat["responses"]["200"]["content"]
+    assert set(chat["responses"]) == {"200", "400", "401", "404", "409", "429"}
+    assert "/ws/sessions/{id}/" in schema["info"]["description"]
+    schemes = schema["components"]["securitySchemes"]
+    assert {name for item in chat["security"] for name in item} <= set(schemes)
     messages = schema["paths"]["/api/sessions/{id}/messages/"]["post"]["responses"]
     assert set(messages) == {"202", "400", "401", "404", "409", "413", "415", "429"}
 
