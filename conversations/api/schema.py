@@ -15,15 +15,15 @@ WEBSOCKET = """
 
 ## WebSocket: `/ws/sessions/{id}/`
 
-Authenticate with the session cookie or `?token=<token>` (or the
-`Sec-WebSocket-Protocol` token). `?after=<seq>` replays what was missed, then the
-socket stays live. Client frames: `{"type": "message", "text", "client_id"}`,
-`{"type": "cancel"}`, `{"type": "resume", "after"}`, `{"type": "ping"}`. Server
-frames: `hello`, the event envelopes (`{"session", "seq", "run", "type", "data",
-"ts"}`), `delta`, `ack`, `rejected` (`code`: `bad_request`, `run_in_progress`,
-`rate_limited`, `not_found`) and `pong`. Close codes 4401 (not signed in), 4403
-(not yours), 4404 (no such session), 1012 (server restart: reconnect and resume),
-1013 (too far behind: reconnect and resume).
+Authenticate with the session cookie or `?token=<api token>`. `?after=<seq>`
+replays what was missed, then the socket stays live. Client frames:
+`{"type": "message", "text", "client_id"}`, `{"type": "resume", "after"}`,
+`{"type": "cancel"}`. Server frames: `hello` (`session`, `last_seq`), the event
+envelopes (`{"session", "seq", "run", "type", "data", "ts"}`), `delta`, `ack`
+(`client_id`, `seq`, `run`) and `rejected` (`code`: `bad_request`,
+`run_in_progress`, `rate_limited`, `not_found`). Close codes: 4401 (not signed
+in), 4403 (not yours), 4404 (no such session), 1012 (server restart: reconnect
+and resume), 1013 (too far behind: reconnect and resume), 1009 (frame too big).
 """
 
 _EVENT_STREAM = {
