@@ -18,7 +18,7 @@ LIST = "/admin/conversations/run/"
 def test_runs_are_listed_newest_first_with_times_to_the_second(viewer_client, alice):
     session = new_session(alice, "math")
     now = timezone.now().replace(microsecond=0)
-    older = Run.objects.create(
+    Run.objects.create(
         session=session,
         message="older",
         status="succeeded",
