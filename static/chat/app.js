@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { Composer } from "./composer.js";
+import { Drawer } from "./drawer.js";
 import { feedbackControls } from "./feedback.js";
 import { Sidebar } from "./sidebar.js";
 import { SessionSocket } from "./socket.js";
@@ -34,7 +35,7 @@ const state = {
 const sidebar = new Sidebar(
   { list: $("session-list"), search: $("session-search"), empty: $("sessions-empty") },
   (id) => {
-    showSidebar(false);
+    drawer.show(false);
     navigate(id);
   },
 );
@@ -76,14 +77,6 @@ function rejectionText({ code, message }) {
   if (!text) return message;
   // The rate limit's message says when to try again: keep that part.
   return code === "rate_limited" && message ? `${text} ${message}` : text;
-}
-
-const STOPPING = "Stopping…";
-
-function dismissNotice() {
-  clearTimeout(announce.timer);
-  $("notice").hidden = true;
-  $("notice").textContent = "";
 }
 
 function announce(text) {
@@ -131,7 +124,7 @@ function closeSession() {
   state.askedResumeAfter = null;
   $("transcript").replaceChildren();
   starters.hide();
-  composer.set({ running: false, unfinished: false });
+  composer.set({ running: false, run: null, unfinished: false });
   setConnection("idle");
 }
 
@@ -250,11 +243,7 @@ function transcriptChanged() {
   const wasUnfinished = composer.state.unfinished;
   composer.set(activity);
   updateStarters();
-  if (wasUnfinished && !activity.unfinished) {
-    // "Stopping…" is about the run that just ended: it must not hang over the next.
-    if ($("notice").textContent === STOPPING) dismissNotice();
-    refreshSidebar();
-  }
+  if (wasUnfinished && !activity.unfinished) refreshSidebar();
 }
 
 /** Reload the session list; the open session's title may have been set meanwhile
@@ -313,13 +302,16 @@ async function sendMessage(text) {
   return sent;
 }
 
+/** Ask the server to stop the run; the Stop button says "Stopping…" meanwhile
+ * (no notice, which would outlive the run). False when nothing was stopped. */
 async function stopRun() {
   try {
     await api.cancelRun(state.session.id);
-    announce(STOPPING);
+    return true;
   } catch (error) {
     if (error.status === 409) announce("Nothing to stop: the run already ended.");
     else report(error);
+    return false;
   }
 }
 
@@ -377,26 +369,16 @@ $("delete-dialog").addEventListener("close", async () => {
 
 // --- layout: the sidebar slides over the chat on a phone ---------------------
 
-function showSidebar(open) {
-  $("layout").classList.toggle("sidebar-open", open);
-  $("sidebar-toggle").setAttribute("aria-expanded", String(open));
-  $("scrim").hidden = !open;
-  if (open) $("session-search").focus();
-}
-
-$("sidebar-toggle").addEventListener("click", () =>
-  showSidebar(!$("layout").classList.contains("sidebar-open")),
-);
-$("scrim").addEventListener("click", () => showSidebar(false));
-document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && $("layout").classList.contains("sidebar-open")) {
-    showSidebar(false);
-    $("sidebar-toggle").focus();
-  }
+const drawer = new Drawer({
+  layout: $("layout"),
+  toggle: $("sidebar-toggle"),
+  scrim: $("scrim"),
+  sidebar: $("sidebar"),
+  fallback: $("new-chat"),
 });
 
 $("new-chat").addEventListener("click", () => {
-  showSidebar(false);
+  drawer.show(false);
   navigate(null);
 });
 

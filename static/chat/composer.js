@@ -11,13 +11,15 @@ const HINTS = {
 const SEND_LABELS = { reject: "Send", enqueue: "Queue", interrupt: "Interrupt and send" };
 
 /** On a touch screen the keyboard's Enter adds a line and Send sends, as in
- * other phone chat apps; the hint says which applies. */
-const touch = () => window.matchMedia("(pointer: coarse)").matches;
+ * other phone chat apps; the hint says which applies. A narrow screen has no
+ * room for the Shift+Enter half (and is most often a phone anyway). */
+const TOUCH = window.matchMedia("(pointer: coarse)");
+const NARROW = window.matchMedia("(max-width: 760px)");
+const touch = () => TOUCH.matches;
 
 function idleHint() {
-  return touch()
-    ? "Tap Send to send"
-    : "Enter to send · Shift+Enter for a new line";
+  if (touch()) return "Tap Send to send";
+  return NARROW.matches ? "Enter to send" : "Enter to send · Shift+Enter for a new line";
 }
 
 export class Composer {
@@ -29,7 +31,8 @@ export class Composer {
   constructor({ form, input, send, stop, hint }, { onSend, onStop }) {
     Object.assign(this, { form, input, send, stop, hint, onSend, onStop });
     this.policy = "reject";
-    this.state = { running: false, unfinished: false, sending: false };
+    this.state = { running: false, run: null, unfinished: false, sending: false };
+    this.stoppingRun = null; // the run Stop was pressed for, until it ends
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -41,7 +44,9 @@ export class Composer {
       }
     });
     input.addEventListener("input", () => this.update());
-    stop.addEventListener("click", () => this.onStop());
+    stop.addEventListener("click", () => this.pressStop());
+    this.stopLabel = stop.querySelector(".stop-label");
+    for (const query of [TOUCH, NARROW]) query.addEventListener("change", () => this.update());
     this.update();
   }
 
@@ -63,6 +68,16 @@ export class Composer {
     }
   }
 
+  async pressStop() {
+    const { run } = this.state;
+    this.stoppingRun = run;
+    this.update();
+    if (!(await this.onStop()) && this.stoppingRun === run) {
+      this.stoppingRun = null; // nothing was stopped: offer Stop again
+      this.update();
+    }
+  }
+
   setPolicy(policy) {
     this.policy = policy in HINTS ? policy : "reject";
     this.update();
@@ -74,8 +89,13 @@ export class Composer {
   }
 
   update() {
-    const { running, unfinished, sending } = this.state;
+    const { running, run, unfinished, sending } = this.state;
+    // "Stopping…" belongs to one run: once it ends, the next run gets a plain Stop.
+    if (this.stoppingRun !== run) this.stoppingRun = null;
+    const stopping = running && this.stoppingRun !== null;
     this.stop.hidden = !running;
+    this.stop.disabled = stopping;
+    this.stopLabel.textContent = stopping ? "Stopping…" : "Stop";
     this.send.disabled = !this.canSend;
     this.send.textContent = sending
       ? "Sending…"

@@ -114,11 +114,12 @@ export class Transcript {
     for (const turn of this.turns.values()) turn.connectionLost();
   }
 
-  /** Whether a run is working now, and whether any run has not ended yet
-   * (a queued one, or one whose `run_started` is still on its way). */
+  /** Whether a run is working now (and which), and whether any run has not
+   * ended yet (a queued one, or one whose `run_started` is still on its way). */
   get activity() {
     const open = [...this.turns.values()].filter((turn) => !turn.ended);
-    return { running: open.some((turn) => turn.active), unfinished: open.length > 0 };
+    const active = open.find((turn) => turn.active);
+    return { running: Boolean(active), run: active?.runId ?? null, unfinished: open.length > 0 };
   }
 }
 
