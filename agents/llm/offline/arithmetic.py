@@ -125,7 +125,7 @@ _SHARES = (
     rf"(?P<x>.+?) out of (?P<y>.+?) as a {_PERCENT}",
 )
 _WORDS = (
-    (r"\b(?:raised )?to the power of\b", "^"),
+    (r"\b(?:raised )?to the power(?: of)?\b", "^"),
     (r"\braised to\b", "^"),
     (r"\bsquared\b", "^ 2"),
     (r"\bcubed\b", "^ 3"),

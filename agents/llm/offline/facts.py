@@ -114,7 +114,7 @@ def _attribute(text: str) -> str | None:
         return None
     if "capital" in text:
         return "capital"
-    if "population" in text or "how many people" in text or "inhabitants" in text:
+    if re.search(r"\bpop(?:ulation)?\b|how\s+many\s+people|inhabitants", text):
         return "population"
     if re.search(r"\bmoons?\b", text):
         return "moons"
@@ -167,8 +167,31 @@ def _question(request: Request) -> _Question | None:
 
 def _subject(text: str) -> str | None:
     """A named subject, or `None` for a pronoun that refers back."""
-    subject = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
+    subject = re.sub(r"^the\s+|'s$", "", text.strip(), flags=re.I)
     return None if subject.lower() in _PRONOUNS else subject
+
+
+# Countries whose own name has an "and" in it, which names one subject, not two.
+_ONE_NAME = re.compile(
+    r"antigua and barbuda|bosnia and herzegovina|saint kitts and nevis|"
+    r"saint vincent and the grenadines|s[aã]o tom[eé] and pr[ií]ncipe|"
+    r"trinidad and tobago",
+    re.I,
+)
+# Between the subjects of one question: "Spain, Portugal and Italy", "India and
+# of China", "France and the capital of Germany".
+_BETWEEN = re.compile(
+    r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:(?:the\s+)?(?:capital|population|moons?)\s+)?"
+    r"(?:of\s+)?",
+    re.I,
+)
+
+
+def _subjects(subject: str) -> list[str]:
+    """The subjects one question names: "Spain, Portugal and Italy" is three."""
+    if _ONE_NAME.search(subject):
+        return [subject]
+    return [s for part in _BETWEEN.split(subject) if (s := _subject(part))]
 
 
 def _last_fact(history: tuple[Outcome, ...]) -> dict[str, Any] | None:
@@ -208,7 +231,7 @@ def plan(request: Request) -> Plan | None:
 def _asked(request: Request, question: _Question) -> Plan:
     attribute, subject = question.attribute, question.subject
     if subject is not None:
-        subjects, context = [subject], ""
+        subjects, context = _subjects(subject), ""
     else:
         referent = _last_fact(request.history)
         if referent is None:
