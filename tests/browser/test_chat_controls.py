@@ -1,10 +1,11 @@
 """The chat page's controls in headless Chromium against a real server: the Stop
-button through a stop and the next run, and the top bar, chat list and composer
-hint on a phone-sized screen."""
+button through a stop and the next run, the top bar, chat list and composer
+hint on a phone-sized screen, and the account's links on both."""
 
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.chat_page import ChatPage
@@ -15,6 +16,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
+DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -119,3 +121,28 @@ def test_on_a_narrow_screen_the_hint_does_not_mention_shift_enter(
     chat.page.set_viewport_size({"width": 1280, "height": 800})
 
     expect(hint).to_have_text("Enter to send · Shift+Enter for a new line")
+
+
+@pytest.mark.parametrize(
+    ("viewport", "behind_the_menu"),
+    [(DESKTOP, False), (PHONE, True)],
+    ids=["desktop", "phone"],
+)
+def test_change_password_link_leads_from_the_chat_page_to_the_form(
+    start_server, signed_in, alice, viewport, behind_the_menu
+):
+    server = start_server()
+    context = signed_in(server, alice, viewport=viewport)
+    chat = ChatPage(context.new_page(), server.base_url).open()
+    if behind_the_menu:  # a phone keeps the chat list and the account in a drawer
+        chat.page.get_by_role("button", name="Show chats").click()
+    link = chat.page.get_by_role("link", name="Change password")
+    expect(link).to_be_in_viewport()
+    expect(chat.page.get_by_role("button", name="Sign out")).to_be_in_viewport()
+
+    link.click()
+
+    expect(chat.page).to_have_url(server.base_url + reverse("password-change"))
+    heading = chat.page.get_by_role("heading", name="Change your password")
+    expect(heading).to_be_visible()
+    expect(chat.page.get_by_label("Old password")).to_be_visible()

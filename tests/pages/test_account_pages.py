@@ -100,6 +100,14 @@ def test_chat_page_gives_a_signed_in_user_the_socket_path_and_csrf(client, alice
     assert b"alice" in response.content
 
 
+def test_chat_page_links_to_the_password_change_form(client, alice):
+    client.force_login(alice)
+
+    response = client.get(reverse("chat"))
+
+    assert f'href="{reverse("password-change")}"'.encode() in response.content
+
+
 def test_with_sign_up_closed_nobody_can_create_an_account(client, settings):
     settings.SIGNUP_OPEN = False
     response = client.post(
