@@ -16,17 +16,23 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, assert_never
 
+from agents.approval import ApprovalPolicy, OpenCall, open_calls
 from agents.context import Invocation, RunContext, Usage
 from agents.events import (
+    ApprovalRequested,
+    AwaitingApproval,
     Delta,
     Error,
     Event,
     Final,
+    GatedCallStarting,
+    PersistedEvent,
     RunFinished,
     RunStarted,
     RunStatus,
@@ -45,8 +51,8 @@ from agents.llm.base import (
     ToolSpec,
     UsageChunk,
 )
-from agents.tools import Tool, describe_failure
-from agents.transcript import tool_message
+from agents.tools import Tool, ToolArgumentError, describe_failure
+from agents.transcript import call_messages, history_messages, tool_message
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +106,11 @@ class BaseAgent(AgentHooks):
     answer deltas, tool calls and their results or errors, state changes), then
     `Final` (or `Error`), then one `RunFinished`. A cancel (task cancellation or
     `aclose()`) propagates: the caller records the cancelled `run_finished`.
+
+    Calls that `approval` gates are asked for with `approval_requested`; when a
+    turn leaves any waiting, the run ends its stream with the `AwaitingApproval`
+    signal instead of `RunFinished`, and is run again with its stored events
+    as `progress` once every one is decided.
     """
 
     def __init__(
@@ -113,6 +124,7 @@ class BaseAgent(AgentHooks):
         max_steps: int = 8,
         step_delay: float = 0.0,
         policy: Policy = Policy.REJECT,
+        approval: ApprovalPolicy | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -130,29 +142,44 @@ class BaseAgent(AgentHooks):
         self.max_steps = max_steps
         self.step_delay = step_delay
         self.policy = policy
+        self.approval = approval or ApprovalPolicy()
 
     async def run(
-        self, message: str, ctx: RunContext, usage: Usage | None = None
+        self,
+        message: str,
+        ctx: RunContext,
+        usage: Usage | None = None,
+        progress: Sequence[PersistedEvent] = (),
     ) -> AsyncIterator[Event]:
-        """Answer `message`, yielding every step, `run_finished` last. The caller
-        stores the user message before the run and persists what it yields (the
-        agent only reads its history); this yields no `UserMessage`. A cancel
-        propagates, and the caller closes the run with `closing_events`, using
-        the tokens counted in `usage` if it passed one."""
+        """Answer `message`, yielding every step, `run_finished` last (or the
+        `AwaitingApproval` signal). The caller stores the user message before
+        the run and persists what it yields (the agent only reads its history);
+        this yields no `UserMessage`. A cancel propagates, and the caller closes
+        the run with `closing_events`, using the tokens counted in `usage` if it
+        passed one. `progress` resumes a run that waited for approvals: its
+        stored events after the user message, decisions included."""
         inv = Invocation(
-            ctx=ctx, message=message, agent=self.name, tokens=usage or Usage()
+            ctx=ctx,
+            message=message,
+            agent=self.name,
+            progress=tuple(progress),
+            tokens=usage or Usage(),
         )
         async with contextlib.aclosing(self._guarded(inv)) as events:
             async for event in events:
                 inv.record(event)
                 yield event
                 await asyncio.sleep(0)  # a fast consumer must not starve the loop
+        if inv.waiting and not inv.failed:
+            yield AwaitingApproval()
+            return
         status = RunStatus.FAILED if inv.failed else RunStatus.SUCCEEDED
         yield RunFinished(status, inv.elapsed_ms(), inv.usage)
 
     async def _guarded(self, inv: Invocation) -> AsyncIterator[Event]:
         """The steps between `run_started` and `run_finished`, exceptions caught."""
-        yield RunStarted(self.name)
+        if not inv.progress:
+            yield RunStarted(self.name)
         try:
             await self._before_run(inv)
             async with contextlib.aclosing(self._run_steps(inv)) as steps:
@@ -169,11 +196,27 @@ class BaseAgent(AgentHooks):
             yield queued
 
     async def _run_steps(self, inv: Invocation) -> AsyncIterator[Event]:
-        """The loop: each step one model turn, then the tools it asked for."""
+        """The loop: each step one model turn, then the tools it asked for.
+
+        A resumed run first settles its decided calls. Each human decision gives
+        the run a fresh `max_steps`: the limit guards against a model looping
+        on its own, and a person was in the loop.
+        """
         system = [ChatMessage("system", self.instructions)] if self.instructions else []
         history = await self._history(inv)
-        messages = [*system, *history, ChatMessage("user", inv.message)]
+        messages = [
+            *system,
+            *history,
+            ChatMessage("user", inv.message),
+            *history_messages(inv.progress),
+        ]
         specs = [tool.spec for tool in self.tools.values()]
+        for decided in open_calls(inv.progress):
+            async with contextlib.aclosing(self._decided_call(inv, decided)) as events:
+                async for event in events:
+                    yield event
+                    if isinstance(event, ToolResult | ToolError):
+                        messages += call_messages(decided.call, event)
         for step in range(self.max_steps):
             if step and self.step_delay > 0:
                 await asyncio.sleep(self.step_delay)
@@ -196,6 +239,8 @@ class BaseAgent(AgentHooks):
                         yield event
                         if isinstance(event, ToolResult | ToolError):
                             messages.append(tool_message(event))
+            if inv.waiting:
+                return  # resumed from the stored events once all are decided
         yield Error(
             "max_steps",
             f"Stopped after {self.max_steps} steps without reaching an answer.",
@@ -241,17 +286,62 @@ class BaseAgent(AgentHooks):
     async def _call_tool(
         self, inv: Invocation, call: ToolCallRequest
     ) -> AsyncIterator[Event]:
-        """`tool_call`, any state changes as they happen, then the outcome."""
+        """`tool_call`, then the outcome with any state changes as they happen,
+        or, for a gated call, the request for a decision."""
         yield ToolCall(call.call_id, call.name, call.args)
         tool = self.tools.get(call.name)
         if tool is None:
-            known = ", ".join(self.tools) or "none"
-            yield ToolError(
-                call.call_id, call.name, f"unknown tool {call.name!r} (known: {known})"
-            )
+            yield self._unknown(call.call_id, call.name)
             return
+        if not self.approval.gates(tool):
+            async with contextlib.aclosing(
+                self._execute(inv, call.call_id, tool, call.args)
+            ) as events:
+                async for event in events:
+                    yield event
+            return
+        try:
+            args = tool.check(call.args)  # nobody should approve a call that cannot run
+        except ToolArgumentError as exc:
+            yield ToolError(call.call_id, call.name, describe_failure(exc))
+            return
+        inv.waiting.append(call.call_id)
+        yield ApprovalRequested(
+            str(uuid.uuid4()),
+            call.call_id,
+            call.name,
+            args,
+            self.approval.approver,
+            self.approval.expiry(),
+        )
+
+    async def _decided_call(
+        self, inv: Invocation, decided: OpenCall
+    ) -> AsyncIterator[Event]:
+        """A decided call of a resumed run: run as approved, or refused."""
+        call, tool = decided.call, self.tools.get(decided.call.tool)
+        if not decided.decision_runs:
+            yield decided.refusal()
+        elif tool is None:  # the definition changed while the call waited
+            yield self._unknown(call.call_id, call.tool)
+        else:
+            yield GatedCallStarting(call.call_id, call.tool)
+            async with contextlib.aclosing(
+                self._execute(inv, call.call_id, tool, decided.decision.args)
+            ) as events:
+                async for event in events:
+                    yield event
+
+    def _unknown(self, call_id: str, name: str) -> ToolError:
+        known = ", ".join(self.tools) or "none"
+        return ToolError(call_id, name, f"unknown tool {name!r} (known: {known})")
+
+    async def _execute(
+        self, inv: Invocation, call_id: str, tool: Tool, args: dict[str, Any]
+    ) -> AsyncIterator[Event]:
+        """Run a tool: state changes as they happen, then its result or error."""
         started = time.perf_counter()
-        task = asyncio.create_task(tool.invoke(call.args, state=inv.state))
+        task = asyncio.create_task(tool.invoke(args, state=inv.state))
         try:
             while not task.done():
                 queued = asyncio.ensure_future(inv.outbox.get())
@@ -271,6 +361,6 @@ class BaseAgent(AgentHooks):
             yield event
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         if (exc := task.exception()) is not None:
-            yield ToolError(call.call_id, call.name, describe_failure(exc))
+            yield ToolError(call_id, tool.name, describe_failure(exc))
         else:
-            yield ToolResult(call.call_id, call.name, task.result(), duration_ms)
+            yield ToolResult(call_id, tool.name, task.result(), duration_ms)

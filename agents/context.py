@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from agents.events import Error, Event
+from agents.events import Error, Event, PersistedEvent
 from agents.transcript import PartialAnswer
 
 if TYPE_CHECKING:
@@ -48,12 +48,15 @@ class Invocation:
 
     Mixin hooks read and fill it: `StatefulMixin` puts the run's `state` here.
     `outbox` carries events raised outside the step loop (state changes inside a
-    tool) to the stream.
+    tool) to the stream. `progress` holds the run's own stored events when it
+    resumes after approval decisions; `waiting` the calls it now waits on.
     """
 
     ctx: RunContext
     message: str
     agent: str
+    progress: tuple[PersistedEvent, ...] = ()
+    waiting: list[str] = field(default_factory=list)
     state: RunState | None = None
     failed: bool = False  # an `error` event was yielded
     answer: PartialAnswer = field(default_factory=PartialAnswer)

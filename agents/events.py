@@ -21,6 +21,7 @@ class RunStatus(StrEnum):
 
     QUEUED = "queued"
     RUNNING = "running"
+    AWAITING_APPROVAL = "awaiting_approval"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -77,10 +78,44 @@ class ToolResult:
 
 @dataclass(frozen=True, slots=True)
 class ToolError:
+    """A call that produced no result. `code` says why when a person or the
+    engine decided it: "rejected", "expired", "in_doubt"."""
+
     call_id: str
     tool: str
     error: str
+    code: str | None = None
     type: ClassVar[Literal["tool_error"]] = "tool_error"
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequested:
+    """A gated call waits for a person: `approver` is "owner" or "staff",
+    `expires_at` an ISO 8601 UTC time."""
+
+    approval: str
+    call_id: str
+    tool: str
+    args: dict[str, Any]
+    approver: str
+    expires_at: str
+    type: ClassVar[Literal["approval_requested"]] = "approval_requested"
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalResolved:
+    """The decision on a gated call: "approved", "edited" (approved with other
+    `args`), "rejected" or "expired"; `by` is the deciding user's name, None for
+    an expiry or a remembered grant (then `grant` names it)."""
+
+    approval: str
+    call_id: str
+    decision: str
+    args: dict[str, Any]
+    reason: str
+    by: str | None
+    grant: str | None = None
+    type: ClassVar[Literal["approval_resolved"]] = "approval_resolved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +161,26 @@ class Delta:
     type: ClassVar[Literal["delta"]] = "delta"
 
 
+@dataclass(frozen=True, slots=True)
+class AwaitingApproval:
+    """A signal to whoever drives the run, never stored or sent: the run's
+    gated calls wait for decisions, so it stops here without a `run_finished`
+    and is resumed from its stored events once they are decided."""
+
+    type: ClassVar[Literal["awaiting_approval"]] = "awaiting_approval"
+
+
+@dataclass(frozen=True, slots=True)
+class GatedCallStarting:
+    """A signal, never stored or sent: an approved call is about to run. The
+    agent waits at this yield, so the driver can make the start durable before
+    the side effect (a crash after it leaves the call in doubt, never re-run)."""
+
+    call_id: str
+    tool: str
+    type: ClassVar[Literal["gated_call_starting"]] = "gated_call_starting"
+
+
 PersistedEvent = (
     UserMessage
     | RunStarted
@@ -134,12 +189,15 @@ PersistedEvent = (
     | ToolCall
     | ToolResult
     | ToolError
+    | ApprovalRequested
+    | ApprovalResolved
     | StateDelta
     | Final
     | Error
     | RunFinished
 )
-Event = PersistedEvent | Delta
+Signal = AwaitingApproval | GatedCallStarting
+Event = PersistedEvent | Delta | Signal
 
 EVENT_CLASSES: dict[str, type[Event]] = {
     cls.type: cls
@@ -151,6 +209,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ToolCall,
         ToolResult,
         ToolError,
+        ApprovalRequested,
+        ApprovalResolved,
         StateDelta,
         Final,
         Error,
@@ -159,15 +219,18 @@ EVENT_CLASSES: dict[str, type[Event]] = {
     )
 }
 PERSISTED_TYPES: frozenset[str] = frozenset(EVENT_CLASSES) - {Delta.type}
+# Fields left out of `data` while at their default: optional additions.
+_OMITTED_AT_DEFAULT = frozenset({"client_id", "partial", "code", "grant"})
 
 
 def event_data(event: Event) -> dict[str, Any]:
     """The envelope's `data` of an event; optional fields left at their default are
-    omitted (`client_id` only when sent, `partial` only when true)."""
+    omitted (`client_id` only when sent, `partial` only when true, a tool
+    error's `code` and a decision's `grant` only when there is one)."""
     data = {}
     for f in dataclasses.fields(event):
         value = getattr(event, f.name)
-        if f.name in {"client_id", "partial"} and not value:
+        if f.name in _OMITTED_AT_DEFAULT and value == f.default:
             continue
         data[f.name] = value
     return data

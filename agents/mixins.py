@@ -45,10 +45,12 @@ class SessionMixin(AgentHooks):
 
     async def _history(self, inv: Invocation) -> list[ChatMessage]:
         events = await self.get_session_history(inv.ctx.session_id)
-        if events and events[-1] == UserMessage(inv.message, inv.ctx.client_id):
+        own = [UserMessage(inv.message, inv.ctx.client_id), *inv.progress]
+        if events[-len(own) :] == own:
             # The caller stores the user message before the run (the Django
-            # app does, and `record_run` does); the loop adds it itself.
-            events = events[:-1]
+            # app does, and `record_run` does), and a resumed run's events so
+            # far; the loop adds them itself.
+            events = events[: -len(own)]
         return [*await super()._history(inv), *history_messages(events)]
 
 

@@ -1,8 +1,10 @@
 """Agents declared as data, composed from mixins, and built on demand.
 
 A definition (a TOML file in `agents/definitions/`) names an agent's name,
-description, instructions, tools, capabilities, model, double-message policy
-and a few example prompts for the chat page to offer. The registry turns capabilities into a class (`BaseAgent` plus
+description, instructions, tools, capabilities, model, double-message policy,
+a few example prompts for the chat page to offer, and an `[approval]` table
+naming the tools whose calls wait for a person. The registry turns capabilities
+into a class (`BaseAgent` plus
 `SessionMixin` for "sessions", `StatefulMixin` for "state", in the article's
 order) and also accepts agent classes written in Python. Building an agent
 injects what the process owns: the model and the stores.
@@ -18,10 +20,11 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.approval import APPROVERS, DEFAULT_EXPIRES_SECONDS, ApprovalPolicy
 from agents.base import POLICIES, BaseAgent, Policy
 from agents.llm.base import Model
 from agents.llm.offline import OfflineModel
@@ -69,6 +72,7 @@ class AgentSpec:
     default: bool = False
     source: Path | None = None
     examples: tuple[str, ...] = ()
+    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
 
 
 @functools.cache
@@ -116,6 +120,7 @@ class AgentRegistry:
         policy: Policy = Policy.REJECT,
         max_steps: int = 8,
         examples: Sequence[str] = (),
+        approval: ApprovalPolicy | None = None,
     ) -> AgentSpec:
         """Register an agent class written in Python (mixins already composed)."""
         if not issubclass(agent_class, BaseAgent):
@@ -131,6 +136,7 @@ class AgentRegistry:
             policy=policy,
             max_steps=max_steps,
             examples=tuple(examples),
+            approval=approval or ApprovalPolicy(),
         )
         self.add(spec)
         return spec
@@ -194,6 +200,7 @@ class AgentRegistry:
             max_steps=spec.max_steps,
             step_delay=step_delay,
             policy=spec.policy,
+            approval=spec.approval,
             **stores,
         )
 
@@ -310,6 +317,7 @@ def _read(
         errors.append(DefinitionError(path, "max_steps", "must be at least 1"))
     default = field("default", bool, False)
     examples = _examples(field("examples", list, []), path, errors)
+    approval = _approval(field("approval", dict, {}), tool_names, path, errors)
     if stateless := _needing_state(tool_names, capabilities, tools):
         errors.append(
             DefinitionError(
@@ -331,6 +339,7 @@ def _read(
         default=default,
         source=path,
         examples=examples,
+        approval=approval,
     )
     return spec, []
 
@@ -370,6 +379,60 @@ def _examples(
     return tuple(item.strip() for item in value)
 
 
+_APPROVAL_FIELDS = ("tools", "approver", "expires_seconds")
+
+
+def _approval(
+    table: dict, tool_names: Sequence[str], path: Path, errors: list[DefinitionError]
+) -> ApprovalPolicy:
+    """The `[approval]` table of a definition; problems go to `errors`. A plain
+    name must be one of the agent's tools (a typo would leave a call ungated);
+    a pattern ("mcp_clock__*") may match tools that arrive later."""
+    found = len(errors)
+    for key in sorted(set(table) - set(_APPROVAL_FIELDS)):
+        errors.append(
+            DefinitionError(
+                path,
+                f"approval.{key}",
+                f"unknown field (known: {', '.join(_APPROVAL_FIELDS)})",
+            )
+        )
+    tools = table.get("tools", [])
+    if not isinstance(tools, list) or not all(isinstance(t, str) for t in tools):
+        errors.append(
+            DefinitionError(path, "approval.tools", "must be a list of tool names")
+        )
+        tools = []
+    for name in tools:
+        if not re.search(r"[*?\[]", name) and name not in tool_names:
+            errors.append(
+                DefinitionError(
+                    path, "approval.tools", f"{name!r} is not one of the agent's tools"
+                )
+            )
+    approver = table.get("approver", "owner")
+    if approver not in APPROVERS:
+        errors.append(
+            DefinitionError(
+                path,
+                "approval.approver",
+                f"{approver!r} is not one of {list(APPROVERS)}",
+            )
+        )
+    expires = table.get("expires_seconds", DEFAULT_EXPIRES_SECONDS)
+    if not isinstance(expires, int) or isinstance(expires, bool) or expires < 1:
+        errors.append(
+            DefinitionError(
+                path,
+                "approval.expires_seconds",
+                "must be a whole number of seconds, at least 1",
+            )
+        )
+    if len(errors) > found:
+        return ApprovalPolicy()
+    return ApprovalPolicy(tuple(tools), approver, expires)
+
+
 def _needing_state(
     tool_names: Sequence[str], capabilities: Sequence[str], tools: Mapping[str, Tool]
 ) -> list[str]:
@@ -390,4 +453,5 @@ _FIELDS = (
     "max_steps",
     "default",
     "examples",
+    "approval",
 )

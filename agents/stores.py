@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from agents.context import RunContext
 from agents.events import (
-    Delta,
+    PERSISTED_TYPES,
     Event,
     PersistedEvent,
     RunStatus,
@@ -143,7 +143,7 @@ async def record_run(
     try:
         async for event in agent.run(message, ctx):
             answer.feed(event)
-            if not isinstance(event, Delta):
+            if event.type in PERSISTED_TYPES:  # not deltas, nor signals
                 events.append(event)
             yield event
     except (asyncio.CancelledError, GeneratorExit):

@@ -45,6 +45,7 @@ class Tool:
     fn: Callable[..., Any]
     timeout: float = DEFAULT_TIMEOUT
     state_param: str | None = None
+    needs_approval: bool = False  # every call waits for a person's decision
 
     @property
     def spec(self) -> ToolSpec:
@@ -124,7 +125,10 @@ def tool(fn: Callable[..., Any], /) -> Tool: ...
 
 @overload
 def tool(
-    *, name: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    *,
+    name: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    needs_approval: bool = False,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -134,8 +138,11 @@ def tool(
     *,
     name: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    needs_approval: bool = False,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Turn a typed function into a `Tool`: `@tool` or `@tool(name=..., timeout=...)`.
+    """Turn a typed function into a `Tool`: `@tool` or `@tool(name=..., timeout=...,
+    needs_approval=True)`; a tool that needs approval waits for a person's
+    decision before every call, in any agent that offers it.
 
     Raises `TypeError` when the function cannot be described to a model: no
     docstring, an argument without a type hint or with a type JSON cannot
@@ -172,7 +179,13 @@ def tool(
             "additionalProperties": False,
         }
         return Tool(
-            name or fn.__name__, description, parameters, fn, timeout, state_param
+            name or fn.__name__,
+            description,
+            parameters,
+            fn,
+            timeout,
+            state_param,
+            needs_approval,
         )
 
     return build if fn is None else build(fn)

@@ -14,10 +14,14 @@ from collections.abc import Iterable
 from typing import assert_never
 
 from agents.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    AwaitingApproval,
     Delta,
     Error,
     Event,
     Final,
+    GatedCallStarting,
     Info,
     PersistedEvent,
     RunFinished,
@@ -49,6 +53,13 @@ def tool_message(outcome: ToolResult | ToolError) -> ChatMessage:
     return ChatMessage("tool", content, tool_call_id=outcome.call_id, name=outcome.tool)
 
 
+def call_messages(call: ToolCall, outcome: ToolResult | ToolError) -> list[ChatMessage]:
+    """One finished call as the model reads it: the assistant asking for it,
+    then the tool's answer."""
+    request = ToolCallRequest(call.call_id, call.tool, call.args)
+    return [ChatMessage("assistant", tool_calls=(request,)), tool_message(outcome)]
+
+
 # The event types `history_messages` reads; a store may load only these.
 CONTEXT_TYPES = frozenset(
     {"user_message", "tool_call", "tool_result", "tool_error", "final"}
@@ -74,9 +85,7 @@ def history_messages(events: Iterable[PersistedEvent]) -> list[ChatMessage]:
             case ToolResult(call_id=call_id) | ToolError(call_id=call_id):
                 call = pending.pop(call_id, None)
                 if call is not None:
-                    request = ToolCallRequest(call.call_id, call.tool, call.args)
-                    messages.append(ChatMessage("assistant", tool_calls=(request,)))
-                    messages.append(tool_message(event))
+                    messages += call_messages(call, event)
             case UserMessage(text=text):
                 messages.append(ChatMessage("user", text))
             case Final(text=text):
@@ -85,6 +94,8 @@ def history_messages(events: Iterable[PersistedEvent]) -> list[ChatMessage]:
                 RunStarted()
                 | Info()
                 | Thought()
+                | ApprovalRequested()
+                | ApprovalResolved()
                 | StateDelta()
                 | Error()
                 | RunFinished()
@@ -123,9 +134,13 @@ class PartialAnswer:
                 | Info()
                 | ToolResult()
                 | ToolError()
+                | ApprovalRequested()
+                | ApprovalResolved()
                 | StateDelta()
                 | Error()
                 | RunFinished()
+                | AwaitingApproval()
+                | GatedCallStarting()
             ):
                 pass
             case _:

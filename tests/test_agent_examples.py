@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from agents import checks
+from agents.events import ApprovalRequested, AwaitingApproval
 from agents.registry import load_registry, validate_definitions
 from agents.stores import InMemoryHistoryStore, InMemoryStateStore
 from tests.agents.helpers import collect, final_text
@@ -97,7 +98,8 @@ REFUSALS = ("I can't", "I have no", "I don't know")
 
 @pytest.mark.parametrize("spec", list(load_registry()), ids=lambda spec: spec.name)
 async def test_the_offline_model_answers_every_shipped_example(spec) -> None:
-    """A starter prompt the agent then declines would be a poor first impression."""
+    """A starter prompt the agent then declines would be a poor first impression.
+    One that asks for a person's approval first is answered by that request."""
     assert 1 <= len(spec.examples) <= 6
     for example in spec.examples:
         agent = load_registry().build(
@@ -105,6 +107,10 @@ async def test_the_offline_model_answers_every_shipped_example(spec) -> None:
             history_store=InMemoryHistoryStore(),
             state_store=InMemoryStateStore(),
         )
-        answer = final_text(await collect(agent, example))
+        events = await collect(agent, example)
+        if isinstance(events[-1], AwaitingApproval):
+            assert any(isinstance(e, ApprovalRequested) for e in events), example
+            continue
+        answer = final_text(events)
         assert answer, example
         assert not answer.startswith(REFUSALS), (example, answer)

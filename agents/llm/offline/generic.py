@@ -63,6 +63,8 @@ def what_i_can_do(request: Request) -> str:
             "remember things about you across conversations "
             "(try “remember that my favourite colour is green”)"
         )
+    if allowed("notes") and "save_note" in tools:
+        skills.append("keep notes for you (try “save a note: call the bank”)")
     if not skills:
         return "I have no tools here, so I can only chat."
     return f"I can {joined(skills)}."
@@ -85,6 +87,7 @@ _TOPIC_NAMES = {
     "capital": "capitals",
     "population": "populations",
     "memory": "remembering things",
+    "notes": "your notes",
     "units": "unit conversion",
 }
 

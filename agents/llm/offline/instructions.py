@@ -38,7 +38,8 @@ TOPIC_WORDS = {
         "places",
     },
     "moons": {"moon", "moons", "planet", "planets", "astronomy", "space"},
-    "memory": {"memory", "remembering", "notes"},
+    "memory": {"memory", "remembering"},
+    "notes": {"note", "notes"},
     "units": {"units", "unit", "conversion", "conversions", "measurements"},
 }
 
