@@ -17,15 +17,27 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor, last_seq
-from conversations.engine.admission import RunInProgress
-from conversations.engine.service import cancel_active_run, submit_message
+from conversations.engine.admission import ApprovalPending, RunInProgress
+from conversations.engine.approvals import (
+    AlreadyResolved,
+    ApprovalForbidden,
+    ApprovalNotFound,
+    BadArguments,
+)
+from conversations.engine.service import (
+    cancel_active_run,
+    resolve_approval,
+    submit_message,
+)
 from conversations.engine.storage import SessionGone
 from conversations.inputs import (
     MAX_FRAME_BYTES,
     BadInput,
     client_id_problem,
     decode_json,
+    parse_decision,
     parse_seq,
+    parse_uuid,
     text_problem,
 )
 from conversations.layer import session_group, user_group, wire_frame
@@ -136,6 +148,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 self._start_replay(parse_seq(content.get("after")))
             case "cancel":
                 await self._cancel()
+            case "resolve":
+                await self._resolve(content)
             case other:
                 raise BadInput(f"unknown frame type {other[:40]!r}")
 
@@ -149,6 +163,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             admission = await submit_message(
                 self.session.id, self.session.agent, text, client_id
             )
+        except ApprovalPending:
+            await self.reject(
+                "approval_pending",
+                "a tool call in this session waits for approval: decide it first",
+            )
+            return
         except RunInProgress:
             await self.reject(
                 "run_in_progress", "a run is already active in this session"
@@ -186,6 +206,25 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope["user"].get_username()
         if await cancel_active_run(self.session.id, user) is None:
             await self.reject("not_found", "no active run to cancel")
+
+    async def _resolve(self, content: dict) -> None:
+        """A decision on an approval: any approval the user may decide, not
+        only this session's (a socket is a way in, as the REST API is)."""
+        approval_id = parse_uuid(content.get("approval"), "approval")
+        approve, args, reason = parse_decision(content)
+        user = self.scope["user"]
+        try:
+            await resolve_approval(approval_id, user, approve, args, reason)
+        except ApprovalNotFound:
+            await self.reject("not_found", "no such approval")
+        except ApprovalForbidden:
+            await self.reject("forbidden", "only staff may decide this approval")
+        except AlreadyResolved:
+            await self.reject("already_resolved", "this approval was decided already")
+        except BadArguments as error:
+            await self.reject("bad_request", f"edited args refused: {error}")
+        else:
+            await self.send_json({"type": "ack", "approval": str(approval_id)})
 
     async def reject(self, code: str, message: str) -> None:
         await self.send_json({"type": "rejected", "code": code, "message": message})

@@ -118,8 +118,16 @@ def event_markdown(envelope: dict) -> str | None:
             return f"**Tool call** `{tool}` with {_code(args)}"
         case ev.ToolResult(tool=tool, result=result, duration_ms=ms):
             return f"**Tool result** `{tool}` → {_code(result)} ({ms:.1f} ms)"
-        case ev.ToolError(tool=tool, error=error):
-            return f"**Tool error** `{tool}`: {inline(error)}"
+        case ev.ToolError(tool=tool, error=error, code=code):
+            why = f" ({code})" if code else ""
+            return f"**Tool error**{why} `{tool}`: {inline(error)}"
+        case ev.ApprovalRequested(tool=tool, args=args, approver=approver):
+            return f"**Approval requested** from the {approver}: `{tool}` with {_code(args)}"
+        case ev.ApprovalResolved(decision=decision, args=args, reason=reason, by=by):
+            who = f"by {inline(by)}" if by else "by nobody in time"
+            why = f": {inline(reason)}" if reason else ""
+            edited = f", to run with {_code(args)}" if decision == "edited" else ""
+            return f"**Approval {decision}** {who}{why}{edited}"
         case ev.StateDelta(scope=scope, changes=changes):
             return f"**State** ({scope}): {_code(changes)}"
         case ev.Final(text=text, partial=partial):
@@ -129,7 +137,12 @@ def event_markdown(envelope: dict) -> str | None:
             return f"**Error** ({code}): {inline(message)}"
         case ev.RunFinished(status=status, duration_ms=ms):
             return f"---\n*Run {status} in {ms:.0f} ms*"
-        case ev.RunStarted() | ev.Delta():
+        case (
+            ev.RunStarted()
+            | ev.Delta()
+            | ev.AwaitingApproval()
+            | ev.GatedCallStarting()
+        ):
             return None
         case unexpected:
             assert_never(unexpected)

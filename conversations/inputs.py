@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 MAX_TEXT_LENGTH = 8_000
+MAX_REASON_LENGTH = 2_000
 MAX_CLIENT_ID_LENGTH = 100
 MAX_FRAME_BYTES = 64 * 1024
 # Seqs are bigints; a cursor past this cannot name an event and would overflow.
@@ -52,6 +54,53 @@ def client_id_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not 0 < len(value) <= MAX_CLIENT_ID_LENGTH:
         return f"'client_id' must be a string of 1-{MAX_CLIENT_ID_LENGTH} characters"
     return storable_problem(value, "client_id")
+
+
+def _strings_problem(value: Any, field: str) -> str | None:
+    """`storable_problem` for every string (keys too) in decoded JSON."""
+    if isinstance(value, str):
+        return storable_problem(value, field)
+    if isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((p for item in items if (p := _strings_problem(item, field))), None)
+
+
+def parse_decision(content: dict) -> tuple[bool, dict | None, str]:
+    """A decision on an approval, as the `resolve` frame and the REST body
+    spell it: `decision` "approve" or "reject", optional edited `args` (an
+    object) and `reason`. Returns (approve, args, reason)."""
+    decision = content.get("decision")
+    if decision not in ("approve", "reject"):
+        raise BadInput('\'decision\' must be "approve" or "reject"')
+    args = content.get("args")
+    if args is not None and not isinstance(args, dict):
+        raise BadInput("'args' must be an object of the tool's arguments")
+    if args is not None and decision == "reject":
+        raise BadInput("'args' edits a call to approve it; a rejection takes none")
+    reason = content.get("reason", "") or ""
+    if not isinstance(reason, str) or len(reason) > MAX_REASON_LENGTH:
+        raise BadInput(
+            f"'reason' must be a string of at most {MAX_REASON_LENGTH} characters"
+        )
+    if problem := storable_problem(reason, "reason") or (
+        args is not None and _strings_problem(args, "args")
+    ):
+        raise BadInput(problem)
+    return decision == "approve", args, reason
+
+
+def parse_uuid(raw: Any, field: str) -> uuid.UUID:
+    """An id the protocol spells as a UUID string."""
+    if isinstance(raw, str) and len(raw) <= 64:
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            pass
+    raise BadInput(f"'{field}' must be an id (a UUID string)")
 
 
 def parse_seq(raw: Any, field: str = "after") -> int:

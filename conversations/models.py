@@ -101,14 +101,20 @@ class ChatSession(models.Model):
 
 class RunQuerySet(models.QuerySet):
     def active(self) -> RunQuerySet:
+        """The session's active run: working, or waiting for approvals (then no
+        process holds it, but it still keeps the session's place)."""
+        return self.filter(status__in=Run.ACTIVE)
+
+    def working(self) -> RunQuerySet:
+        """Runs a process is driving now, kept alive by its heartbeat."""
         return self.filter(status=Run.Status.RUNNING)
 
     def queued(self) -> RunQuerySet:
         return self.filter(status=Run.Status.QUEUED)
 
     def stale(self, now: datetime, stale_after: float) -> RunQuerySet:
-        """Running runs whose process stopped beating: it died or hangs."""
-        return self.active().filter(
+        """Working runs whose process stopped beating: it died or hangs."""
+        return self.working().filter(
             heartbeat_at__lt=now - timedelta(seconds=stale_after)
         )
 
@@ -120,13 +126,14 @@ class Run(models.Model):
     # labels alike), so the lifecycle is spelled once.
     Status = models.TextChoices("Status", [(s.name, s.value) for s in RunStatus])
     FINISHED = tuple(FINISHED_STATUSES)
+    ACTIVE = (RunStatus.RUNNING, RunStatus.AWAITING_APPROVAL)  # and the constraint
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(
         ChatSession, on_delete=models.CASCADE, related_name="runs"
     )
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.QUEUED
+        max_length=20, choices=Status.choices, default=Status.QUEUED
     )
     message = models.TextField(help_text="The user message that started the run.")
     # NULL, not "", for "none sent": the unique constraint must ignore it.
@@ -151,8 +158,10 @@ class Run(models.Model):
             # Two processes racing to start a run on one session: one insert wins.
             models.UniqueConstraint(
                 fields=["session"],
-                condition=Q(status=RunStatus.RUNNING),
-                name="one_running_run_per_session",
+                condition=Q(
+                    status__in=(RunStatus.RUNNING, RunStatus.AWAITING_APPROVAL)
+                ),
+                name="one_active_run_per_session",
             ),
             models.UniqueConstraint(
                 fields=["session", "client_id"],
@@ -379,3 +388,99 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'+1' if self.rating > 0 else '-1'} on {self.event}"
+
+
+class ApprovalQuerySet(models.QuerySet):
+    def pending(self) -> ApprovalQuerySet:
+        return self.filter(status=Approval.Status.PENDING)
+
+    def visible_to(self, user) -> ApprovalQuerySet:
+        """What a user may see: their own sessions' approvals, and for holders of
+        `resolve_approval` every staff approval too."""
+        mine = Q(session__owner=user)
+        if user.has_perm(RESOLVE_PERMISSION):
+            mine |= Q(approver=Approval.Approver.STAFF)
+        return self.filter(mine)
+
+
+RESOLVE_PERMISSION = "conversations.resolve_approval"
+
+
+class Approval(models.Model):
+    """A gated tool call waiting for, or given, a person's decision.
+
+    Written with its `approval_requested` event and decided with its
+    `approval_resolved` event, each in one transaction, so the pending state
+    survives every restart. `execution` is the durable record of an approved
+    call: "started" is committed before the tool runs and "done" with its
+    outcome, so a call started and never finished is found after a crash and
+    left in doubt, never run again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"  # as asked, or with edited args
+        REJECTED = "rejected"
+        EXPIRED = "expired"
+
+    class Approver(models.TextChoices):
+        OWNER = "owner"
+        STAFF = "staff"
+
+    class Execution(models.TextChoices):
+        NONE = "", "not started"
+        STARTED = "started"
+        DONE = "done"
+        IN_DOUBT = "in_doubt", "in doubt"
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="approvals"
+    )
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="approvals")
+    agent = models.CharField(max_length=64)
+    call_id = models.CharField(max_length=200)
+    tool = models.CharField(max_length=200)
+    args = models.JSONField(default=dict, help_text="As the model wrote them.")
+    approver = models.CharField(max_length=8, choices=Approver.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decision = models.CharField(max_length=10, blank=True)
+    decided_args = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    execution = models.CharField(
+        max_length=10, choices=Execution.choices, blank=True, default=Execution.NONE
+    )
+
+    objects = ApprovalQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            ("resolve_approval", "Can decide tool calls that need staff approval")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "call_id"], name="one_approval_per_call"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "expires_at"], name="approval_status_expiry"
+            ),
+            models.Index(fields=["session", "status"], name="approval_session_status"),
+        ]
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tool} ({self.status})"

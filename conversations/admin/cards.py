@@ -87,7 +87,7 @@ def tool_call(entry: Entry) -> SafeString:
         result = format_html(
             '<p id="seq-{}" class="review-card__error">{}</p>',
             outcome.event.seq,
-            outcome.event.data.get("error", ""),
+            error_text(outcome.event.data),
         )
     args = format_html('<pre class="review-card__args">{}</pre>', entry.payload)
     label = entry.event.data.get("call_id", "")
@@ -105,10 +105,58 @@ def tool_result(entry: Entry) -> SafeString:
     )
 
 
+def error_text(data: dict) -> SafeString:
+    """A tool error's text, after its code when a person or the engine gave one
+    ("rejected", "in_doubt")."""
+    code = format_html("<strong>{}</strong> ", data["code"]) if data.get("code") else ""
+    return format_html("{}{}", code, data.get("error", ""))
+
+
 def tool_error(entry: Entry) -> SafeString:
     data = entry.event.data
-    error = format_html('<p class="review-card__error">{}</p>', data.get("error", ""))
+    error = format_html('<p class="review-card__error">{}</p>', error_text(data))
     return tool_card(entry, f"error of {data.get('call_id', '')}", "", error, True)
+
+
+def approval_requested(entry: Entry) -> SafeString:
+    """A gated call waiting for a person: who decides, until when, on what."""
+    data = entry.event.data
+    return format_html(
+        '<div class="review-approval"><div><strong>Approval requested</strong> for '
+        "<code>{}</code> ({}) · decided by the {} · expires {}</div>"
+        '<pre class="review-card__args">{}</pre></div>',
+        data.get("tool", ""),
+        data.get("call_id", ""),
+        data.get("approver", ""),
+        data.get("expires_at", ""),
+        entry.payload,
+    )
+
+
+def approval_resolved(entry: Entry) -> SafeString:
+    """The decision: by whom (or expiry, or a remembered grant), why, and the
+    arguments the call runs with when they were edited."""
+    data = entry.event.data
+    decision = data.get("decision", "")
+    if data.get("by"):
+        who = format_html("by {}", data["by"])
+    elif data.get("grant"):
+        who = format_html("by a remembered grant ({})", data["grant"])
+    else:
+        who = mark_safe("by nobody in time")
+    reason = format_html(": “{}”", data["reason"]) if data.get("reason") else ""
+    edited = ""
+    if decision == "edited":
+        edited = format_html('<pre class="review-card__args">{}</pre>', entry.payload)
+    return format_html(
+        '<div class="review-approval review-approval--{}"><div><strong>{}</strong> '
+        "{}{}</div>{}</div>",
+        decision,
+        decision.capitalize(),
+        who,
+        reason,
+        edited,
+    )
 
 
 def state_delta(entry: Entry) -> SafeString:
@@ -203,6 +251,10 @@ def card(entry: Entry) -> SafeString:
             return tool_result(entry)
         case ev.ToolError():
             return tool_error(entry)
+        case ev.ApprovalRequested():
+            return approval_requested(entry)
+        case ev.ApprovalResolved():
+            return approval_resolved(entry)
         case ev.StateDelta():
             return state_delta(entry)
         case ev.Final():
@@ -211,8 +263,8 @@ def card(entry: Entry) -> SafeString:
             return error(entry)
         case ev.RunFinished():
             return run_finished(entry)
-        case ev.Delta():  # never stored
-            return other(entry)
+        case ev.Delta() | ev.AwaitingApproval() | ev.GatedCallStarting():
+            return other(entry)  # never stored
         case unexpected:
             assert_never(unexpected)
 

@@ -43,7 +43,7 @@ class Entry:
         """The structured part of the event, pretty-printed for its card."""
         data = self.event.data
         match self.event.type:
-            case "tool_call":
+            case "tool_call" | "approval_requested" | "approval_resolved":
                 return pretty(data.get("args"))
             case "tool_result":
                 return pretty(data.get("result"))

@@ -31,6 +31,11 @@ class RunInProgress(Exception):
     """The session already has an active run and the policy does not queue."""
 
 
+class ApprovalPending(RunInProgress):
+    """The session's active run waits for a decision on a tool call: whatever
+    the policy, a new message waits for that decision too."""
+
+
 @dataclass(frozen=True)
 class Admission:
     """The outcome of a message: its run, the seq of its user_message, and whether
@@ -93,10 +98,11 @@ def _admit(
             return duplicate
         open_runs = list(
             Run.objects.filter(
-                session_id=session_id,
-                status__in=(Run.Status.RUNNING, Run.Status.QUEUED),
+                session_id=session_id, status__in=(*Run.ACTIVE, Run.Status.QUEUED)
             ).values_list("pk", "status", "heartbeat_at")
         )
+        if any(status == Run.Status.AWAITING_APPROVAL for _, status, _ in open_runs):
+            raise ApprovalPending(session_id)
         running = [
             (pk, beat) for pk, status, beat in open_runs if status == Run.Status.RUNNING
         ]

@@ -16,8 +16,15 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError
 
-from agents.events import Delta, Event, PersistedEvent, RunFinished
-from conversations.engine.storage import finish_run, write_batch
+from agents.events import (
+    Delta,
+    Event,
+    PersistedEvent,
+    RunFinished,
+    ToolError,
+    ToolResult,
+)
+from conversations.engine.storage import finish_run, suspend_run, write_batch
 from conversations.engine.threads import in_db_thread
 from conversations.layer import publish_frames
 
@@ -33,12 +40,15 @@ def delta_frame(run_id: Any, delta: Delta) -> dict:
 def interleave(
     run_id: Any, batch: Sequence[Event], envelopes: list[dict]
 ) -> list[dict]:
-    """Put stored envelopes and delta frames back in the order they were yielded."""
+    """Put stored envelopes and delta frames back in the order they were yielded;
+    envelopes of events the batch did not hold (a run's closing) come last."""
     stored = iter(envelopes)
-    return [
+    frames = [
         delta_frame(run_id, event) if isinstance(event, Delta) else next(stored)
         for event in batch
     ]
+    frames.extend(stored)
+    return frames
 
 
 async def with_retries(fn, *args, attempts: int = 6, first_delay: float = 0.2):
@@ -80,6 +90,9 @@ class EventRecorder:
         self._closing = False
         self.failure: BaseException | None = None  # a batch that could not be stored
         self._task: asyncio.Task | None = None
+        # Gated calls started and not yet finished: the batch holding one's
+        # outcome closes its execution record in the same transaction.
+        self.executing: set[str] = set()
 
     async def add(self, event: Event) -> None:
         """Queue an event; waits only when the writer is far behind (backpressure)."""
@@ -96,19 +109,56 @@ class EventRecorder:
                 raise self.failure
 
     async def close(self, finished: RunFinished, error: str = "") -> None:
-        """Flush what is pending and store `run_finished` with the run's final status."""
+        """Flush what is pending and store `run_finished` with the run's final
+        status (after the events that settle any gated call left open)."""
+        batch, persisted = await self._last_batch()
+        envelopes = await with_retries(
+            finish_run,
+            self.run_id,
+            self.session_id,
+            persisted,
+            finished,
+            error,
+            self._executed(persisted),
+        )
+        await self._publish_last(batch, envelopes)
+
+    async def suspend(self, usage: dict[str, int]) -> str:
+        """Flush what is pending and leave the run waiting for approvals; return
+        what became of it (see `suspend_run`)."""
+        batch, persisted = await self._last_batch()
+        outcome, envelopes = await with_retries(
+            suspend_run, self.run_id, self.session_id, persisted, usage
+        )
+        await self._publish_last(batch, envelopes)
+        return outcome
+
+    async def _last_batch(self) -> tuple[list[Event], list[PersistedEvent]]:
         self._closing = True
         if self._task is not None:
             self._wakeup.set()
             await asyncio.shield(self._task)
         batch, self._pending = self._pending, []
-        persisted = [e for e in batch if not isinstance(e, Delta)]
-        envelopes = await with_retries(
-            finish_run, self.run_id, self.session_id, persisted, finished, error
-        )
-        if envelopes:  # empty when the run had been finished elsewhere already
-            frames = interleave(self.run_id, [*batch, finished], envelopes)
-            await publish_frames(self.session_id, frames)
+        return batch, [e for e in batch if not isinstance(e, Delta)]
+
+    async def _publish_last(self, batch: list[Event], envelopes: list[dict]) -> None:
+        """Publish the last batch; the closing events it did not yield (a
+        `run_finished`, the settling of open calls) follow its events."""
+        if not envelopes:  # the run had been finished elsewhere already
+            return
+        await publish_frames(self.session_id, interleave(self.run_id, batch, envelopes))
+
+    def _executed(self, persisted: list[PersistedEvent]) -> list[str]:
+        """The gated calls whose outcome is among `persisted`."""
+        if not self.executing:
+            return []
+        done = [
+            e.call_id
+            for e in persisted
+            if isinstance(e, ToolResult | ToolError) and e.call_id in self.executing
+        ]
+        self.executing.difference_update(done)
+        return done
 
     async def _flush_loop(self) -> None:
         try:
@@ -131,7 +181,13 @@ class EventRecorder:
         batch, self._pending = self._pending, []
         persisted: list[PersistedEvent] = [e for e in batch if not isinstance(e, Delta)]
         envelopes = (
-            await with_retries(write_batch, self.session_id, self.run_id, persisted)
+            await with_retries(
+                write_batch,
+                self.session_id,
+                self.run_id,
+                persisted,
+                self._executed(persisted),
+            )
             if persisted
             else []
         )

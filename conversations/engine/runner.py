@@ -5,6 +5,12 @@ of the process that admitted it and keeps going when that socket or request goes
 away. Whatever happens — success, an agent exception, a model error, a cancel, the
 time limit — it ends with exactly one `run_finished`, stored together with the
 run's final status. A process that dies mid-run leaves the run to recovery.
+
+A run whose gated calls wait for decisions is not finished but suspended: its
+events are stored, it is marked `awaiting_approval`, and the driver lets go.
+The decision that leaves nothing pending has the run driven again, with its
+stored events, in whichever process stored it; before an approved call runs,
+the driver records its start durably, so it can run at most once.
 """
 
 from __future__ import annotations
@@ -17,12 +23,26 @@ import time
 from django.conf import settings
 
 from agents.context import Usage
-from agents.events import Error, Event, RunFinished, RunStatus
+from agents.events import (
+    AwaitingApproval,
+    Error,
+    Event,
+    GatedCallStarting,
+    RunFinished,
+    RunStatus,
+)
 from agents.transcript import PartialAnswer, closing_events
 from conversations.agent_factory import build_agent, run_context
 from conversations.engine.process import EngineProcess
-from conversations.engine.recorder import EventRecorder
-from conversations.engine.storage import RunSpec, SessionGone
+from conversations.engine.recorder import EventRecorder, with_retries
+from conversations.engine.storage import (
+    RunSpec,
+    SessionGone,
+    load_progress,
+    load_spec,
+    start_execution,
+)
+from conversations.engine.threads import in_db_thread
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +53,7 @@ class RunDriver:
     def __init__(self, spec: RunSpec) -> None:
         self.spec = spec
         self.recorder = EventRecorder(spec.session_id, spec.run_id)
-        self.tokens = Usage()  # counted by the agent as it goes, kept on a cancel
+        self.tokens = Usage(*spec.usage)  # counted as it goes, kept on a cancel
         self.answer = PartialAnswer()  # kept for a cancelled run's partial final
         self._consumer: asyncio.Task | None = None
         self._cancelled = False
@@ -47,16 +67,26 @@ class RunDriver:
         if self._consumer is not None:
             self._consumer.cancel()
 
-    async def drive(self) -> None:
+    async def drive(self) -> RunSpec | None:
+        """Drive the run until it finishes or waits; return it to drive on at
+        once when every approval it asked for was decided before it could wait."""
         engine = EngineProcess.current()
         engine.attach(self.spec.run_id, self)
         try:
             status, error = await self._consume_agent()
+            if status == RunStatus.AWAITING_APPROVAL:
+                match await self.recorder.suspend(self.tokens.as_dict()):
+                    case "waiting":
+                        return None
+                    case "decided":
+                        return await in_db_thread(load_spec, self.spec.run_id, True)
+                status = RunStatus.CANCELLED  # a cancel came first
             await self._finish(status, error)
         except SessionGone:  # deleted mid-run: nothing left to write to
             logger.info("session of run %s was deleted; it stops", self.spec.run_id)
         finally:
             engine.detach(self.spec.run_id)
+        return None
 
     async def _consume_agent(self) -> tuple[RunStatus, str]:
         self._consumer = asyncio.create_task(self._pump())
@@ -87,7 +117,14 @@ class RunDriver:
             async with EngineProcess.current().slots:
                 agent = await build_agent(self.spec)
                 context = run_context(self.spec)
-                async for event in agent.run(self.spec.message, context, self.tokens):
+                progress = []
+                if self.spec.resuming:
+                    progress = await in_db_thread(
+                        load_progress, self.spec.run_id, self.spec.first_seq
+                    )
+                async for event in agent.run(
+                    self.spec.message, context, self.tokens, progress
+                ):
                     finished = await self.take(event)
                     if finished is not None:
                         status, error = finished
@@ -113,6 +150,13 @@ class RunDriver:
             case RunFinished(status=status):
                 self.agent_finished = event
                 return status, self.last_error
+            case AwaitingApproval():
+                return RunStatus.AWAITING_APPROVAL, ""
+            case GatedCallStarting(call_id=call_id):
+                # Durable before the side effect; the agent waits at its yield.
+                await with_retries(start_execution, self.spec.run_id, call_id)
+                self.recorder.executing.add(call_id)
+                return None
             case Error(message=message):
                 self.last_error = message
         await self.recorder.add(event)

@@ -1,6 +1,6 @@
 """The run engine's entry points, shared by the WebSocket consumer, the SSE views,
-the REST API, the admin and the `chat` command: submit a message, cancel, delete
-a session, recover."""
+the REST API, the admin and the `chat` command: submit a message, cancel, decide
+an approval, delete a session, recover (and expire approvals)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from agents.base import Policy
 from conversations.agent_factory import policy_for
+from conversations.engine import approvals
 from conversations.engine.admission import Admission, admit_message, promote_next_queued
 from conversations.engine.process import EngineProcess
 from conversations.engine.runner import RunDriver
@@ -27,7 +28,7 @@ from conversations.engine.storage import (
 )
 from conversations.engine.threads import in_db_thread
 from conversations.layer import publish_cancel, publish_frames, publish_session_deleted
-from conversations.models import Run
+from conversations.models import Approval, Run
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +74,10 @@ async def launch_queued(run_id: Any) -> asyncio.Task:
 
 
 async def _drive(spec: RunSpec) -> None:
-    await RunDriver(spec).drive()
-    if policy_for(spec.agent) != Policy.REJECT:  # no queue to look at otherwise
+    follow = await RunDriver(spec).drive()
+    if follow is not None:  # decided before it could wait: on it goes
+        launch(follow)
+    elif policy_for(spec.agent) != Policy.REJECT:  # no queue to look at otherwise
         await start_next_queued(spec.session_id)
 
 
@@ -105,11 +108,63 @@ async def cancel_run(run_id: Any) -> None:
 
 async def cancel_active_run(session_id: Any, by: str) -> Any | None:
     """Cancel the session's active run, if any, on behalf of `by` (a username);
-    return its id."""
-    run_id = await in_db_thread(request_cancel, session_id, by)
-    if run_id is not None:
+    return its id. A run waiting for approvals is ended at once (no process
+    holds it); a working one is stopped wherever it is driven."""
+    cancelled = await in_db_thread(request_cancel, session_id, by)
+    if cancelled is None:
+        return None
+    run_id, envelopes = cancelled
+    if envelopes:
+        await publish_frames(session_id, envelopes)
+    else:
         await cancel_run(run_id)
     return run_id
+
+
+async def resolve_approval(
+    approval_id: Any,
+    user: Any,
+    approve: bool,
+    args: dict | None = None,
+    reason: str = "",
+) -> Approval:
+    """Store a person's decision on an approval and tell every watcher; the
+    run goes on here when this was the last decision it waited for. Raises
+    the errors of `approvals.decide`."""
+    start_engine()
+    outcome = await in_db_thread(
+        approvals.decide, approval_id, user, approve, args, reason
+    )
+    await _after_decision(outcome)
+    return outcome.approval
+
+
+async def _after_decision(outcome: approvals.Outcome) -> None:
+    await publish_frames(outcome.approval.session_id, outcome.envelopes)
+    if outcome.resume is not None:
+        launch(outcome.resume)
+
+
+def _expire_due_sync() -> list[approvals.Outcome]:
+    """Expire every approval whose time is up; one that fails is logged and
+    left to the next sweep."""
+    outcomes = []
+    for approval in approvals.due_for_expiry():
+        try:
+            outcomes.append(approvals.expire(approval))
+        except approvals.AlreadyResolved:
+            continue  # decided at the last moment
+        except Exception:
+            logger.exception("expiring approval %s failed; retried", approval.pk)
+    return outcomes
+
+
+async def expire_due_approvals() -> int:
+    """Expire due approvals and drive on the runs that no longer wait."""
+    outcomes = await in_db_thread(_expire_due_sync)
+    for outcome in outcomes:
+        await _after_decision(outcome)
+    return len(outcomes)
 
 
 def delete_session(session_id: Any) -> bool:
@@ -161,7 +216,8 @@ def stalled_queues_sync() -> list[Any]:
 
 async def recover_stale_runs() -> int:
     """Recover stale runs, tell their watchers, and start what was queued behind
-    them (or behind any run whose finisher died before promoting the queue)."""
+    them (or behind any run whose finisher died before promoting the queue);
+    then expire the approvals whose time is up."""
     recovered = await in_db_thread(recover_stale_runs_sync, settings.RUN_STALE_SECONDS)
     for session_id, frames in recovered:
         await publish_frames(session_id, frames)
@@ -170,6 +226,7 @@ async def recover_stale_runs() -> int:
             await start_next_queued(session_id)
         except Exception:
             logger.exception("starting the queue of session %s failed", session_id)
+    await expire_due_approvals()
     return len(recovered)
 
 

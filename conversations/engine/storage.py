@@ -18,10 +18,20 @@ from django.db import (
     connections,
     transaction,
 )
+from django.db.models import Q
 from django.utils import timezone
 
-from agents.events import PersistedEvent, RunFinished, RunStatus, event_data
-from conversations.models import ChatSession, Event, EventRow, Run
+from agents.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    PersistedEvent,
+    RunFinished,
+    RunStatus,
+    ToolError,
+    event_data,
+    from_wire,
+)
+from conversations.models import Approval, ChatSession, Event, EventRow, Run
 
 T = TypeVar("T")
 
@@ -41,6 +51,8 @@ class RunSpec:
     message: str
     client_id: str | None
     first_seq: int
+    resuming: bool = False  # after approval decisions: the run has events already
+    usage: tuple[int, int] = (0, 0)  # tokens used before it waited (in, out)
 
 
 @dataclass(frozen=True)
@@ -108,24 +120,30 @@ def store_events(
     run_id: Any,
     events: Sequence[PersistedEvent],
     close_as: tuple[RunFinished, str] | None = None,
+    executed: Sequence[str] = (),
 ) -> list[EventRow] | None:
     """Append events to a session, allocating their seqs from the session's
     counter, and move the run's last seq and heartbeat with them: the one append
     every event of a run goes through. With `close_as` (the run's `run_finished`
     and error text) the run row is closed in the same statement, only if it is
-    still running; None then means it was finished elsewhere and nothing is
+    still active; None then means it was finished elsewhere and nothing is
     stored (the caller rolls back, so the seqs go back).
+
+    Approval requests among the events become `Approval` rows, and the
+    execution records of `executed` (gated calls whose outcome is among the
+    events) are closed, in the same transaction as the events.
 
     Must run inside a transaction (see `allocate_seqs`).
     """
     now = timezone.now()
-    last = allocate_seqs(session_id, len(events), now).last_seq
+    allocation = allocate_seqs(session_id, len(events), now)
+    last = allocation.last_seq
     if run_id is not None:
         runs = Run.objects.filter(pk=run_id)
         closing: dict[str, Any] = {}
         if close_as is not None:
             finished, error = close_as
-            runs = runs.filter(status=Run.Status.RUNNING)
+            runs = runs.filter(status__in=Run.ACTIVE)
             closing = {
                 "status": finished.status,
                 "finished_at": now,
@@ -137,15 +155,48 @@ def store_events(
             return None
     rows = event_rows(session_id, run_id, events, last, now)
     Event.objects.append_rows(rows)
+    if requests := [e for e in events if isinstance(e, ApprovalRequested)]:
+        _record_requests(session_id, run_id, allocation.agent, requests, now)
+    if executed:
+        Approval.objects.filter(
+            run_id=run_id, call_id__in=executed, execution=Approval.Execution.STARTED
+        ).update(execution=Approval.Execution.DONE)
     return rows
 
 
+def _record_requests(
+    session_id: Any,
+    run_id: Any,
+    agent: str,
+    requests: Sequence[ApprovalRequested],
+    now: datetime,
+) -> None:
+    Approval.objects.bulk_create(
+        Approval(
+            id=request.approval,
+            session_id=session_id,
+            run_id=run_id,
+            agent=agent,
+            call_id=request.call_id,
+            tool=request.tool,
+            args=request.args,
+            approver=request.approver,
+            requested_at=now,
+            expires_at=datetime.fromisoformat(request.expires_at),
+        )
+        for request in requests
+    )
+
+
 def write_batch(
-    session_id: Any, run_id: Any, events: Sequence[PersistedEvent]
+    session_id: Any,
+    run_id: Any,
+    events: Sequence[PersistedEvent],
+    executed: Sequence[str] = (),
 ) -> list[dict]:
     """Store a batch of a run's events in one transaction; return their envelopes."""
     with transaction.atomic():
-        rows = store_events(session_id, run_id, events)
+        rows = store_events(session_id, run_id, events, executed=executed)
     return [row.envelope() for row in rows]
 
 
@@ -155,13 +206,26 @@ def finish_run(
     pending: Sequence[PersistedEvent],
     finished: RunFinished,
     error: str = "",
+    executed: Sequence[str] = (),
 ) -> list[dict]:
     """Store the run's last events and its `run_finished`, and close the run row,
     in one transaction; return the envelopes to publish (none when the run had
-    been finished elsewhere already, recovered as interrupted)."""
+    been finished elsewhere already, recovered as interrupted).
+
+    A run that ends other than by succeeding may leave gated calls behind:
+    still pending (a cancel, a crash), which are rejected, or started and never
+    finished (a crash mid-call), which are stored as in doubt."""
     with transaction.atomic():
+        loose: list[PersistedEvent] = []
+        if finished.status != RunStatus.SUCCEEDED:
+            allocate_seqs(session_id, 0, timezone.now())  # decisions wait for us
+            loose = _loose_ends(run_id, finished.status)
         rows = store_events(
-            session_id, run_id, [*pending, finished], close_as=(finished, error)
+            session_id,
+            run_id,
+            [*pending, *loose, finished],
+            close_as=(finished, error),
+            executed=executed,
         )
         if rows is None:
             transaction.set_rollback(True)
@@ -169,8 +233,113 @@ def finish_run(
     return [row.envelope() for row in rows]
 
 
-def load_spec(run_id: Any) -> RunSpec:
-    """The spec of a run admitted earlier (one promoted from the queue)."""
+IN_DOUBT = (
+    "not known whether it ran: the process running it stopped before its result "
+    "was stored, and it is not run again by itself"
+)
+
+
+def _loose_ends(run_id: Any, status: RunStatus) -> list[PersistedEvent]:
+    """The events that settle a run's gated calls left open when it ends (the
+    caller holds the session's lock, so no decision slips in between)."""
+    approvals = list(
+        Approval.objects.filter(run_id=run_id).filter(
+            Q(status=Approval.Status.PENDING) | Q(execution=Approval.Execution.STARTED)
+        )
+    )
+    if not approvals:
+        return []
+    by = Run.objects.filter(pk=run_id).values_list("cancelled_by", flat=True).first()
+    reason = (
+        "the run was cancelled" if status == RunStatus.CANCELLED else "the run ended"
+    )
+    events: list[PersistedEvent] = []
+    for approval in approvals:
+        if approval.status == Approval.Status.PENDING:
+            events.append(
+                ApprovalResolved(
+                    str(approval.id),
+                    approval.call_id,
+                    Approval.Status.REJECTED,
+                    approval.args,
+                    reason,
+                    by or None,
+                )
+            )
+            events.append(
+                ToolError(
+                    approval.call_id,
+                    approval.tool,
+                    f"not run: {reason}",
+                    code=Approval.Status.REJECTED,
+                )
+            )
+        else:
+            events.append(
+                ToolError(approval.call_id, approval.tool, IN_DOUBT, code="in_doubt")
+            )
+    now = timezone.now()
+    Approval.objects.filter(
+        pk__in=[a.pk for a in approvals if a.status == Approval.Status.PENDING]
+    ).filter(status=Approval.Status.PENDING).update(
+        status=Approval.Status.REJECTED,
+        decision=Approval.Status.REJECTED,
+        reason=reason,
+        decided_at=now,
+    )
+    Approval.objects.filter(
+        pk__in=[a.pk for a in approvals if a.execution == Approval.Execution.STARTED]
+    ).update(execution=Approval.Execution.IN_DOUBT)
+    return events
+
+
+def suspend_run(
+    run_id: Any,
+    session_id: Any,
+    pending: Sequence[PersistedEvent],
+    usage: dict[str, int],
+) -> tuple[str, list[dict]]:
+    """Store a run's last events before it waits for approvals and mark it
+    `awaiting_approval`, in one transaction: from then on no process holds it.
+    Returns what became of it, with the envelopes to publish: "waiting";
+    "decided" when every approval was decided before it could wait (the caller
+    drives it on); "cancelled" when a cancel came first (the caller ends it)."""
+    with transaction.atomic():
+        rows = store_events(session_id, run_id, pending)  # locks the session row
+        envelopes = [row.envelope() for row in rows]
+        if Run.objects.filter(pk=run_id, cancel_requested=True).exists():
+            return "cancelled", envelopes
+        if not Approval.objects.pending().filter(run_id=run_id).exists():
+            return "decided", envelopes
+        Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
+            status=Run.Status.AWAITING_APPROVAL,
+            input_tokens=usage.get("input_tokens", 0),
+            output_tokens=usage.get("output_tokens", 0),
+        )
+    return "waiting", envelopes
+
+
+def start_execution(run_id: Any, call_id: str) -> None:
+    """Record, durably, that an approved call starts now. Raises
+    `ExecutionRefused` unless it is approved and never started: whatever
+    happens, the call runs at most once."""
+    started = Approval.objects.filter(
+        run_id=run_id,
+        call_id=call_id,
+        status=Approval.Status.APPROVED,
+        execution=Approval.Execution.NONE,
+    ).update(execution=Approval.Execution.STARTED)
+    if not started:
+        raise ExecutionRefused(f"call {call_id} is not approved or already started")
+
+
+class ExecutionRefused(Exception):
+    """A gated call that must not start: not approved, or started before."""
+
+
+def load_spec(run_id: Any, resuming: bool = False) -> RunSpec:
+    """The spec of a run admitted earlier (one promoted from the queue, or one
+    resuming after its approvals were decided)."""
     run = Run.objects.select_related("session").get(pk=run_id)
     return RunSpec(
         run_id=run.id,
@@ -180,7 +349,15 @@ def load_spec(run_id: Any) -> RunSpec:
         message=run.message,
         client_id=run.client_id,
         first_seq=run.first_seq,
+        resuming=resuming,
+        usage=(run.input_tokens, run.output_tokens),
     )
+
+
+def load_progress(run_id: Any, first_seq: int) -> list[PersistedEvent]:
+    """A run's stored events after its user message: what it resumes from."""
+    rows = Event.objects.filter(run_id=run_id, seq__gt=first_seq).order_by("seq")
+    return [from_wire(t, data) for t, data in rows.values_list("type", "data")]
 
 
 def interrupt_run(run_id: Any, reason: str) -> list[dict]:
@@ -188,27 +365,36 @@ def interrupt_run(run_id: Any, reason: str) -> list[dict]:
     run = Run.objects.filter(pk=run_id).first()
     if run is None:
         return []
-    started = run.started_at or run.created_at
-    duration = (timezone.now() - started).total_seconds() * 1000
-    finished = RunFinished(RunStatus.INTERRUPTED, round(duration, 3), run.usage)
+    finished = RunFinished(RunStatus.INTERRUPTED, _elapsed_ms(run), run.usage)
     return finish_run(run_id, run.session_id, [], finished, error=reason)
 
 
-def request_cancel(session_id: Any, by: str) -> Any | None:
-    """Flag the session's active run for cancellation, noting `by` whom; return
-    its id (or None)."""
+def request_cancel(session_id: Any, by: str) -> tuple[Any, list[dict]] | None:
+    """Cancel the session's active run on behalf of `by`: a working run is
+    flagged (its driver stops it), a run waiting for approvals is ended here,
+    its approvals rejected. Returns its id and, for a waiting run, the
+    envelopes to publish; None when no run is active."""
     with transaction.atomic():
+        allocate_seqs(session_id, 0, timezone.now())  # a decision cannot wake it now
         run = Run.objects.active().filter(session_id=session_id).first()
         if run is None:
             return None
         Run.objects.filter(pk=run.pk).update(cancel_requested=True, cancelled_by=by)
-        return run.id
+        if run.status == Run.Status.RUNNING:
+            return run.id, []
+        finished = RunFinished(RunStatus.CANCELLED, _elapsed_ms(run), run.usage)
+        return run.id, finish_run(run.id, session_id, [], finished)
+
+
+def _elapsed_ms(run: Run) -> float:
+    started = run.started_at or run.created_at
+    return round((timezone.now() - started).total_seconds() * 1000, 3)
 
 
 def beat_runs(run_ids: Sequence[Any]) -> list[Any]:
     """Record that the process driving these runs is alive; return the ids of
     those whose cancel was asked for in the database."""
-    runs = Run.objects.active().filter(pk__in=run_ids)
+    runs = Run.objects.working().filter(pk__in=run_ids)
     runs.update(heartbeat_at=timezone.now())
     return list(runs.filter(cancel_requested=True).values_list("pk", flat=True))
 
@@ -227,8 +413,7 @@ def delete_session_rows(session_id: Any) -> tuple[bool, list[Any]]:
             return False, []
         open_runs = list(
             Run.objects.filter(
-                session_id=session_id,
-                status__in=(Run.Status.RUNNING, Run.Status.QUEUED),
+                session_id=session_id, status__in=(*Run.ACTIVE, Run.Status.QUEUED)
             ).values_list("pk", flat=True)
         )
         session.delete()

@@ -9,7 +9,11 @@ from agents.events import Thought
 from conversations.admin.timeline import TIMELINE_PAGE_SIZE
 from conversations.engine.storage import write_batch
 from conversations.models import ChatSession, Run
-from tests.admin.transcripts import full_transcript, long_transcript
+from tests.admin.transcripts import (
+    approval_transcript,
+    full_transcript,
+    long_transcript,
+)
 from tests.factories import new_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,3 +127,17 @@ def test_marking_reviewed_records_reviewer_and_time_and_keeps_the_counter(
         None,
         None,
     )
+
+
+def test_timeline_shows_each_approval_and_its_decision(viewer_client, alice):
+    session = approval_transcript(new_session(alice, agent="notes"))
+    html = viewer_client.get(page_of(session)).text
+    for fragment in [
+        "<strong>Approval requested</strong> for <code>save_note</code> (c1)",
+        "decided by the owner · expires 2026-12-08T10:00:00Z",
+        'review-approval--edited"><div><strong>Edited</strong> by alice',
+        "&quot;text&quot;: &quot;call the bank at 9&quot;",  # the edited args
+        "<strong>Rejected</strong> by alice: “too risky”",
+        'class="review-card__error"><strong>rejected</strong> not run: rejected',
+    ]:
+        assert fragment in html, fragment

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents.events import (
+    ApprovalRequested,
+    ApprovalResolved,
     Error,
     Final,
     PersistedEvent,
@@ -41,6 +43,55 @@ def add_turn(
         admission.run_id, session.pk, [], RunFinished(status, 1530.0, USAGE), error
     )
     return admission.run_id
+
+
+def approval_transcript(session: ChatSession) -> ChatSession:
+    """A turn whose gated call was asked for, edited by its owner, and run, and a
+    turn whose call was rejected: what a reviewer checks of approvals."""
+    add_turn(
+        session,
+        "Save a note: call the bank",
+        [
+            ToolCall("c1", "save_note", {"text": "call the bank"}),
+            ApprovalRequested(
+                "0b5cfc3c-8d3e-4a57-9d7c-1d7d63a0b001",
+                "c1",
+                "save_note",
+                {"text": "call the bank"},
+                "owner",
+                "2026-12-08T10:00:00Z",
+            ),
+            ApprovalResolved(
+                "0b5cfc3c-8d3e-4a57-9d7c-1d7d63a0b001",
+                "c1",
+                "edited",
+                {"text": "call the bank at 9"},
+                "",
+                "alice",
+            ),
+            ToolResult("c1", "save_note", {"saved": "call the bank at 9"}, 3.0),
+            Final("Saved your note: “call the bank at 9”."),
+        ],
+    )
+    add_turn(
+        session,
+        "Save a note: sell everything",
+        [
+            ToolCall("c1", "save_note", {"text": "sell everything"}),
+            ApprovalResolved(
+                "0b5cfc3c-8d3e-4a57-9d7c-1d7d63a0b002",
+                "c1",
+                "rejected",
+                {"text": "sell everything"},
+                "too risky",
+                "alice",
+            ),
+            ToolError("c1", "save_note", "not run: rejected", code="rejected"),
+            Final("I didn't save the note."),
+        ],
+    )
+    session.refresh_from_db()
+    return session
 
 
 def rate_answer(session: ChatSession, rating: int, comment: str = "") -> Feedback:

@@ -200,3 +200,20 @@ def test_unknown_or_malformed_ids_are_a_json_404(api, alice):
         response = api.get(url)
         assert response.status_code == 404
         assert response.json()["detail"]
+
+
+def test_markdown_export_shows_each_approval_and_decision(api, alice):
+    from tests.admin.transcripts import approval_transcript
+
+    session = approval_transcript(new_session(alice, agent="notes"))
+    text = api.get(f"/api/sessions/{session.id}/export/?format=md").content.decode()
+    assert (
+        '**Approval requested** from the owner: `save_note` with `{"text": "call the bank"}`'
+        in text
+    )
+    assert (
+        '**Approval edited** by alice, to run with `{"text": "call the bank at 9"}`'
+        in text
+    )
+    assert "**Approval rejected** by alice: too risky" in text
+    assert "**Tool error** (rejected) `save_note`: not run: rejected" in text

@@ -50,3 +50,21 @@ def test_json_flag_prints_envelopes():
 def test_unknown_agent_or_session_is_a_clear_error(args):
     with pytest.raises(CommandError):
         chat(*args)
+
+
+def test_a_gated_call_says_how_to_decide_and_leaves_the_run_waiting():
+    lines, err = chat("--agent", "notes", "Save a note: call the bank")
+    approval = next(line for line in lines if line.startswith("APPROVAL:"))
+    assert 'save_note({"text": "call the bank"}) waits for the owner' in approval
+    assert "/api/approvals/" in err and "/resolve/" in err
+    session = ChatSession.objects.get()
+    assert session.runs.get().status == "awaiting_approval"
+
+
+def test_a_person_at_a_terminal_decides_at_the_prompt(monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "not today")
+    lines, _ = chat("--agent", "notes", "Save a note: call the bank")
+    assert "DECIDED: rejected by cli: not today" in lines
+    assert lines[-1].startswith("DONE: succeeded")
+    assert "didn't save" in next(line for line in lines if line.startswith("FINAL:"))

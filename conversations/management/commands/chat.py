@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
 from typing import assert_never
 
@@ -15,7 +16,12 @@ from agents import events as ev
 from conversations.agent_factory import agent_names, default_agent
 from conversations.delivery import follow
 from conversations.engine.admission import RunInProgress
-from conversations.engine.service import submit_message, wait_for_run
+from conversations.engine.approvals import AlreadyResolved, ApprovalForbidden
+from conversations.engine.service import (
+    resolve_approval,
+    submit_message,
+    wait_for_run,
+)
 from conversations.models import ChatSession
 
 LABELS = {
@@ -26,6 +32,8 @@ LABELS = {
     "tool_call": "CALL",
     "tool_result": "RESULT",
     "tool_error": "TOOL ERROR",
+    "approval_requested": "APPROVAL",
+    "approval_resolved": "DECIDED",
     "state_delta": "STATE",
     "final": "FINAL",
     "error": "ERROR",
@@ -44,6 +52,12 @@ def describe(frame: dict) -> str:
             text = f"{tool} returned {json.dumps(result, default=str)} ({ms:.1f} ms)"
         case ev.ToolError(tool=tool, error=error):
             text = f"{tool}: {error}"
+        case ev.ApprovalRequested(tool=tool, args=args, approver=who, approval=id_):
+            text = f"{tool}({json.dumps(args)}) waits for the {who}'s decision ({id_})"
+        case ev.ApprovalResolved(decision=decision, by=by, reason=reason):
+            text = f"{decision} by {by or 'nobody in time'}" + (
+                f": {reason}" if reason else ""
+            )
         case ev.StateDelta(scope=scope, changes=changes):
             text = f"{scope} {json.dumps(changes, default=str)}"
         case ev.Error(code=code, message=message):
@@ -54,6 +68,8 @@ def describe(frame: dict) -> str:
             pass
         case ev.Final(text=text) | ev.Delta(text=text):
             pass
+        case ev.AwaitingApproval() | ev.GatedCallStarting():
+            text = ""  # signals, never stored
         case unexpected:
             assert_never(unexpected)
     return f"{LABELS.get(frame['type'], frame['type'].upper())}: {text}"
@@ -104,6 +120,32 @@ class Command(BaseCommand):
         async for frame in follow(session.id, admission.seq - 1, admission.run_id):
             if frame is None or frame["type"] == "delta":
                 continue
-            line = frame["json"] if as_json else describe(json.loads(frame["json"]))
+            envelope = json.loads(frame["json"])
+            line = frame["json"] if as_json else describe(envelope)
             await sync_to_async(self.stdout.write)(line)
+            if envelope["type"] == "approval_requested" and not await self._decide(
+                session, envelope["data"]
+            ):
+                return  # the run waits, durably, for a decision made elsewhere
         await wait_for_run(admission.run_id)
+
+    async def _decide(self, session: ChatSession, request: dict) -> bool:
+        """Ask at the prompt, as the session's owner, when there is a person at
+        a terminal; otherwise say how to decide. True once decided here."""
+        if not sys.stdin.isatty():
+            self.stderr.write(
+                f"approval {request['approval']} waits: decide it on the chat page, "
+                f"or POST /api/approvals/{request['approval']}/resolve/ "
+                '{"decision": "approve"} (or "reject")'
+            )
+            return False
+        answer = await sync_to_async(input)("Approve? [y/N, or a reason to reject] ")
+        approve = answer.strip().lower() in ("y", "yes")
+        reason = "" if approve or answer.strip().lower() in ("", "n", "no") else answer
+        owner = await sync_to_async(lambda: session.owner)()
+        try:
+            await resolve_approval(request["approval"], owner, approve, None, reason)
+        except (ApprovalForbidden, AlreadyResolved) as error:
+            self.stderr.write(f"not decided here: {type(error).__name__}")
+            return False
+        return True

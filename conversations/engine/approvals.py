@@ -1,0 +1,153 @@
+"""Deciding a gated tool call: the one path every decision takes.
+
+The WebSocket `resolve` frame, the REST API, the admin and the expiry sweep all
+call `decide`. It checks who may decide, then stores the decision and its
+`approval_resolved` event in one transaction, under the session's row lock
+(the seq allocation takes it), so two decisions racing on two instances are
+taken one after the other and exactly one wins. The decision that leaves the
+run with nothing pending wakes it: the run is marked running again and the
+caller drives it on, in whatever process it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from agents.approval import Decision
+from agents.events import ApprovalResolved
+from agents.tools import ToolArgumentError
+from conversations.agent_factory import get_registry
+from conversations.engine.storage import RunSpec, load_spec, store_events
+from conversations.models import RESOLVE_PERMISSION, Approval, Run
+
+
+class ApprovalNotFound(Exception):
+    """No approval of that id that the user may see."""
+
+
+class ApprovalForbidden(Exception):
+    """The user sees the approval but may not decide it (staff approval)."""
+
+
+class AlreadyResolved(Exception):
+    """The approval was decided (or expired) before."""
+
+
+class BadArguments(ValueError):
+    """Edited arguments that do not fit the tool's schema."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A stored decision: the approval as it is now, the envelopes to publish,
+    and the run to drive on when this decision was the last one it waited for."""
+
+    approval: Approval
+    envelopes: list[dict]
+    resume: RunSpec | None
+
+
+def may_decide(approval: Approval, user: Any) -> bool:
+    """Staff approvals need the permission (four eyes); others the owner."""
+    if approval.approver == Approval.Approver.STAFF:
+        return user.has_perm(RESOLVE_PERMISSION)
+    return approval.session.owner_id == user.pk
+
+
+def find_for(approval_id: Any, user: Any) -> Approval:
+    """The approval if `user` may see it, else `ApprovalNotFound`."""
+    found = (
+        Approval.objects.visible_to(user)
+        .select_related("session", "decided_by")
+        .filter(pk=approval_id)
+        .first()
+    )
+    if found is None:
+        raise ApprovalNotFound(approval_id)
+    return found
+
+
+def decide(
+    approval_id: Any,
+    user: Any,
+    approve: bool,
+    args: dict | None = None,
+    reason: str = "",
+) -> Outcome:
+    """A person's decision: approve (with `args` to edit the call) or reject."""
+    approval = find_for(approval_id, user)
+    if not may_decide(approval, user):
+        raise ApprovalForbidden(approval_id)
+    if approval.status != Approval.Status.PENDING:
+        raise AlreadyResolved(approval_id)
+    decision = Decision.REJECTED
+    if approve:
+        edited = args is not None and args != approval.args
+        decision = Decision.EDITED if edited else Decision.APPROVED
+        if edited:
+            args = _checked(approval, args)
+    return _store(approval, decision, args, reason, user)
+
+
+def expire(approval: Approval) -> Outcome:
+    """Nobody decided in time: the call does not run and the model is told."""
+    return _store(approval, Decision.EXPIRED, None, "", None)
+
+
+def _checked(approval: Approval, args: dict) -> dict:
+    tool = get_registry().tools.get(approval.tool)
+    if tool is None:
+        raise BadArguments(f"the tool {approval.tool!r} is not available")
+    try:
+        return tool.check(args)
+    except ToolArgumentError as exc:
+        raise BadArguments(str(exc)) from None
+
+
+def _store(
+    approval: Approval,
+    decision: Decision,
+    args: dict | None,
+    reason: str,
+    user: Any,
+) -> Outcome:
+    now = timezone.now()
+    decided_args = approval.args if args is None else args
+    by = user.get_username() if user is not None else None
+    event = ApprovalResolved(
+        str(approval.id), approval.call_id, decision, decided_args, reason, by
+    )
+    status = Approval.Status.APPROVED if decision.runs else Approval.Status(decision)
+    resume = None
+    with transaction.atomic():
+        rows = store_events(approval.session_id, approval.run_id, [event])
+        taken = Approval.objects.filter(
+            pk=approval.pk, status=Approval.Status.PENDING
+        ).update(
+            status=status,
+            decision=decision,
+            decided_args=decided_args,
+            reason=reason,
+            decided_at=now,
+            decided_by=user,
+        )
+        if not taken:
+            transaction.set_rollback(True)  # the seqs go back with the event
+            raise AlreadyResolved(approval.pk)
+        if not Approval.objects.pending().filter(run_id=approval.run_id).exists():
+            woken = Run.objects.filter(
+                pk=approval.run_id, status=Run.Status.AWAITING_APPROVAL
+            ).update(status=Run.Status.RUNNING, heartbeat_at=now)
+            if woken:
+                resume = load_spec(approval.run_id, resuming=True)
+    approval.refresh_from_db()
+    return Outcome(approval, [row.envelope() for row in rows], resume)
+
+
+def due_for_expiry() -> list[Approval]:
+    """Pending approvals whose time is up."""
+    return list(Approval.objects.pending().filter(expires_at__lte=timezone.now()))
