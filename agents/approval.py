@@ -11,6 +11,8 @@ about the rejected and expired ones.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,6 +72,13 @@ class ApprovalPolicy:
         """When a request made now expires, as the events spell times."""
         at = datetime.now(UTC) + timedelta(seconds=self.expires_seconds)
         return at.isoformat().replace("+00:00", "Z")
+
+
+def schema_digest(tool: Tool) -> str:
+    """A short digest of what a tool takes: consent given to one schema does not
+    carry over to a tool whose arguments changed."""
+    text = json.dumps(tool.parameters, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -211,10 +211,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         """A decision on an approval: any approval the user may decide, not
         only this session's (a socket is a way in, as the REST API is)."""
         approval_id = parse_uuid(content.get("approval"), "approval")
-        approve, args, reason = parse_decision(content)
+        approve, args, reason, remember = parse_decision(content)
         user = self.scope["user"]
         try:
-            await resolve_approval(approval_id, user, approve, args, reason)
+            await resolve_approval(approval_id, user, approve, args, reason, remember)
         except ApprovalNotFound:
             await self.reject("not_found", "no such approval")
         except ApprovalForbidden:

@@ -69,10 +69,14 @@ def _strings_problem(value: Any, field: str) -> str | None:
     return next((p for item in items if (p := _strings_problem(item, field))), None)
 
 
-def parse_decision(content: dict) -> tuple[bool, dict | None, str]:
+REMEMBER_SCOPES = ("session", "agent")
+
+
+def parse_decision(content: dict) -> tuple[bool, dict | None, str, str | None]:
     """A decision on an approval, as the `resolve` frame and the REST body
     spell it: `decision` "approve" or "reject", optional edited `args` (an
-    object) and `reason`. Returns (approve, args, reason)."""
+    object), `reason`, and `remember` ("session" or "agent", approvals only).
+    Returns (approve, args, reason, remember)."""
     decision = content.get("decision")
     if decision not in ("approve", "reject"):
         raise BadInput('\'decision\' must be "approve" or "reject"')
@@ -90,7 +94,12 @@ def parse_decision(content: dict) -> tuple[bool, dict | None, str]:
         args is not None and _strings_problem(args, "args")
     ):
         raise BadInput(problem)
-    return decision == "approve", args, reason
+    remember = content.get("remember")
+    if remember is not None and remember not in REMEMBER_SCOPES:
+        raise BadInput('\'remember\' must be "session" or "agent"')
+    if remember is not None and decision == "reject":
+        raise BadInput("'remember' keeps an approval; a rejection is not remembered")
+    return decision == "approve", args, reason, remember
 
 
 def parse_uuid(raw: Any, field: str) -> uuid.UUID:

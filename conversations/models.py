@@ -484,3 +484,39 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool} ({self.status})"
+
+
+class Grant(models.Model):
+    """Remembered consent: later calls of `tool` are approved at once, in one
+    session (`session` set) or in all of the user's sessions with `agent`.
+    `schema` is a digest of the tool's argument schema when consent was given:
+    a tool whose schema changed is not the tool that was trusted."""
+
+    class Scope(models.TextChoices):
+        SESSION = "session"
+        AGENT = "agent"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+    )
+    agent = models.CharField(max_length=64)
+    session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, null=True, blank=True
+    )
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    tool = models.CharField(max_length=200)
+    schema = models.CharField(max_length=64)
+    approval = models.ForeignKey(
+        Approval, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "agent", "tool"], name="grant_user_agent_tool")
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tool} for {self.scope}"

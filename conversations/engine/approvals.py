@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from agents.approval import Decision
-from agents.events import ApprovalResolved
+from agents.approval import Decision, schema_digest
+from agents.events import ApprovalRequested, ApprovalResolved
 from agents.tools import ToolArgumentError
 from conversations.agent_factory import get_registry
 from conversations.engine.storage import RunSpec, load_spec, store_events
-from conversations.models import RESOLVE_PERMISSION, Approval, Run
+from conversations.models import RESOLVE_PERMISSION, Approval, Grant, Run
 
 
 class ApprovalNotFound(Exception):
@@ -39,6 +40,9 @@ class AlreadyResolved(Exception):
 
 class BadArguments(ValueError):
     """Edited arguments that do not fit the tool's schema."""
+
+
+REMEMBER = (Grant.Scope.SESSION, Grant.Scope.AGENT)
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,10 @@ def decide(
     approve: bool,
     args: dict | None = None,
     reason: str = "",
+    remember: str | None = None,
 ) -> Outcome:
-    """A person's decision: approve (with `args` to edit the call) or reject."""
+    """A person's decision: approve (with `args` to edit the call) or reject;
+    `remember` ("session" or "agent") approves later calls of the tool too."""
     approval = find_for(approval_id, user)
     if not may_decide(approval, user):
         raise ApprovalForbidden(approval_id)
@@ -90,12 +96,12 @@ def decide(
         decision = Decision.EDITED if edited else Decision.APPROVED
         if edited:
             args = _checked(approval, args)
-    return _store(approval, decision, args, reason, user)
+    return _store(approval, decision, args, reason, user, remember)
 
 
 def expire(approval: Approval) -> Outcome:
     """Nobody decided in time: the call does not run and the model is told."""
-    return _store(approval, Decision.EXPIRED, None, "", None)
+    return _store(approval, Decision.EXPIRED, None, "", None, None)
 
 
 def _checked(approval: Approval, args: dict) -> dict:
@@ -114,16 +120,24 @@ def _store(
     args: dict | None,
     reason: str,
     user: Any,
+    remember: str | None,
 ) -> Outcome:
     now = timezone.now()
     decided_args = approval.args if args is None else args
     by = user.get_username() if user is not None else None
-    event = ApprovalResolved(
-        str(approval.id), approval.call_id, decision, decided_args, reason, by
-    )
     status = Approval.Status.APPROVED if decision.runs else Approval.Status(decision)
     resume = None
     with transaction.atomic():
+        grant = _grant(approval, user, remember) if remember else None
+        event = ApprovalResolved(
+            str(approval.id),
+            approval.call_id,
+            decision,
+            decided_args,
+            reason,
+            by,
+            grant=str(grant.id) if grant else None,
+        )
         rows = store_events(approval.session_id, approval.run_id, [event])
         taken = Approval.objects.filter(
             pk=approval.pk, status=Approval.Status.PENDING
@@ -146,6 +160,50 @@ def _store(
                 resume = load_spec(approval.run_id, resuming=True)
     approval.refresh_from_db()
     return Outcome(approval, [row.envelope() for row in rows], resume)
+
+
+def _grant(approval: Approval, user: Any, scope: str) -> Grant | None:
+    """The consent a decision asks to remember (for the session's owner)."""
+    tool = get_registry().tools.get(approval.tool)
+    if tool is None:
+        return None
+    return Grant.objects.create(
+        user_id=approval.session.owner_id,
+        agent=approval.agent,
+        session_id=approval.session_id if scope == Grant.Scope.SESSION else None,
+        scope=scope,
+        tool=approval.tool,
+        schema=schema_digest(tool),
+        approval=approval,
+    )
+
+
+def granted(
+    request: ApprovalRequested, user_id: Any, agent: str, session_id: Any
+) -> ApprovalResolved | None:
+    """The decision a remembered grant makes on a new request, if one applies:
+    the same tool with the same schema, in this session or for this agent."""
+    tool = get_registry().tools.get(request.tool)
+    if tool is None:
+        return None
+    grant = (
+        Grant.objects.filter(
+            user_id=user_id, agent=agent, tool=request.tool, schema=schema_digest(tool)
+        )
+        .filter(Q(scope=Grant.Scope.AGENT) | Q(session_id=session_id))
+        .first()
+    )
+    if grant is None:
+        return None
+    return ApprovalResolved(
+        request.approval,
+        request.call_id,
+        Decision.APPROVED,
+        request.args,
+        "",
+        None,
+        grant=str(grant.id),
+    )
 
 
 def due_for_expiry() -> list[Approval]:

@@ -24,6 +24,7 @@ from django.conf import settings
 
 from agents.context import Usage
 from agents.events import (
+    ApprovalRequested,
     AwaitingApproval,
     Error,
     Event,
@@ -33,6 +34,7 @@ from agents.events import (
 )
 from agents.transcript import PartialAnswer, closing_events
 from conversations.agent_factory import build_agent, run_context
+from conversations.engine.approvals import granted
 from conversations.engine.process import EngineProcess
 from conversations.engine.recorder import EventRecorder, with_retries
 from conversations.engine.storage import (
@@ -152,6 +154,17 @@ class RunDriver:
                 return status, self.last_error
             case AwaitingApproval():
                 return RunStatus.AWAITING_APPROVAL, ""
+            case ApprovalRequested():
+                # Remembered consent decides at once, in the same batch; the
+                # run then goes on as if a person had approved it.
+                await self.recorder.add(event)
+                spec = self.spec
+                decision = await in_db_thread(
+                    granted, event, spec.user_id, spec.agent, spec.session_id
+                )
+                if decision is not None:
+                    await self.recorder.add(decision)
+                return None
             case GatedCallStarting(call_id=call_id):
                 # Durable before the side effect; the agent waits at its yield.
                 await with_retries(start_execution, self.spec.run_id, call_id)

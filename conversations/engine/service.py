@@ -127,13 +127,14 @@ async def resolve_approval(
     approve: bool,
     args: dict | None = None,
     reason: str = "",
+    remember: str | None = None,
 ) -> Approval:
     """Store a person's decision on an approval and tell every watcher; the
     run goes on here when this was the last decision it waited for. Raises
     the errors of `approvals.decide`."""
     start_engine()
     outcome = await in_db_thread(
-        approvals.decide, approval_id, user, approve, args, reason
+        approvals.decide, approval_id, user, approve, args, reason, remember
     )
     await _after_decision(outcome)
     return outcome.approval

@@ -155,8 +155,8 @@ def store_events(
             return None
     rows = event_rows(session_id, run_id, events, last, now)
     Event.objects.append_rows(rows)
-    if requests := [e for e in events if isinstance(e, ApprovalRequested)]:
-        _record_requests(session_id, run_id, allocation.agent, requests, now)
+    if any(isinstance(e, ApprovalRequested | ApprovalResolved) for e in events):
+        _record_approvals(session_id, run_id, allocation.agent, events, now)
     if executed:
         Approval.objects.filter(
             run_id=run_id, call_id__in=executed, execution=Approval.Execution.STARTED
@@ -164,28 +164,42 @@ def store_events(
     return rows
 
 
-def _record_requests(
+def _record_approvals(
     session_id: Any,
     run_id: Any,
     agent: str,
-    requests: Sequence[ApprovalRequested],
+    events: Sequence[PersistedEvent],
     now: datetime,
 ) -> None:
+    """The `Approval` rows of the events' requests, and the decisions the
+    run itself made on them (a remembered grant). A person's decision is
+    stored by `approvals.decide`, which writes its row itself."""
     Approval.objects.bulk_create(
         Approval(
-            id=request.approval,
+            id=e.approval,
             session_id=session_id,
             run_id=run_id,
             agent=agent,
-            call_id=request.call_id,
-            tool=request.tool,
-            args=request.args,
-            approver=request.approver,
+            call_id=e.call_id,
+            tool=e.tool,
+            args=e.args,
+            approver=e.approver,
             requested_at=now,
-            expires_at=datetime.fromisoformat(request.expires_at),
+            expires_at=datetime.fromisoformat(e.expires_at),
         )
-        for request in requests
+        for e in events
+        if isinstance(e, ApprovalRequested)
     )
+    for e in events:
+        if isinstance(e, ApprovalResolved) and e.grant and e.by is None:
+            Approval.objects.filter(
+                pk=e.approval, status=Approval.Status.PENDING
+            ).update(
+                status=Approval.Status.APPROVED,
+                decision=e.decision,
+                decided_args=e.args,
+                decided_at=now,
+            )
 
 
 def write_batch(

@@ -21,7 +21,7 @@ from conversations.engine.service import (
     resolve_approval,
     wait_for_run,
 )
-from conversations.models import AgentState, Approval, Event, Run
+from conversations.models import AgentState, Approval, Event, Grant, Run
 from tests.conversations.wsclient import open_socket, receive_until
 from tests.factories import anew_session, make_user
 
@@ -380,4 +380,67 @@ async def test_a_call_started_when_its_process_died_is_in_doubt_never_run_again(
     assert rest[-1]["data"]["status"] == "interrupted"
     assert (await Approval.objects.aget(pk=approval)).execution == "in_doubt"
     assert await notes_of(alice) == []  # and nothing runs it later
+    await ws.disconnect()
+
+
+async def approve_first_note(ws, remember: str) -> str:
+    """Ask for a note and approve it, remembering the consent; return the grant."""
+    _, frames = await ask_for_a_note(ws)
+    await resolve(ws, frames[-1]["data"]["approval"], "approve", remember=remember)
+    rest = await receive_until(ws, of_type("run_finished"))
+    resolved = next(f for f in rest if f["type"] == "approval_resolved")["data"]
+    assert resolved["by"] == "alice" and resolved["grant"]
+    return resolved["grant"]
+
+
+async def test_remembered_consent_approves_later_calls_in_that_session_only(
+    alice, alice_token
+):
+    session = await anew_session(alice, "notes")
+    ws, _ = await open_socket(session.id, alice_token)
+    grant = await approve_first_note(ws, "session")
+
+    await ws.send_json_to({"type": "message", "text": "Save a note: buy milk"})
+    frames = await receive_until(ws, of_type("run_finished"))
+
+    resolved = next(f for f in frames if f["type"] == "approval_resolved")["data"]
+    assert resolved["by"] is None and resolved["grant"] == grant
+    assert resolved["decision"] == "approved"
+    assert frames[-1]["data"]["status"] == "succeeded"
+    assert await notes_of(alice) == ["call the bank", "buy milk"]
+    other = await anew_session(alice, "notes")
+    other_ws, _ = await open_socket(other.id, alice_token)
+    _, asked = await ask_for_a_note(other_ws, "Save a note: again")  # asks again
+    assert asked[-1]["type"] == "approval_requested"
+    await ws.disconnect()
+    await other_ws.disconnect()
+
+
+async def test_consent_for_the_agent_holds_in_other_sessions_until_the_schema_changes(
+    alice, alice_token
+):
+    first = await anew_session(alice, "notes")
+    ws, _ = await open_socket(first.id, alice_token)
+    await approve_first_note(ws, "agent")
+    second = await anew_session(alice, "notes")
+    ws2, _ = await open_socket(second.id, alice_token)
+    await ws2.send_json_to({"type": "message", "text": "Save a note: buy milk"})
+    frames = await receive_until(ws2, of_type("run_finished"))
+    assert "buy milk" in next(f for f in frames if f["type"] == "final")["data"]["text"]
+
+    await Grant.objects.aupdate(schema="an older schema")
+    _, asked = await ask_for_a_note(ws2, "Save a note: and again")
+    assert asked[-1]["type"] == "approval_requested"
+    await ws.disconnect()
+    await ws2.disconnect()
+
+
+async def test_a_rejection_cannot_be_remembered(alice, alice_token):
+    session = await anew_session(alice, "notes")
+    ws, _ = await open_socket(session.id, alice_token)
+    _, frames = await ask_for_a_note(ws)
+    reply = await resolve(
+        ws, frames[-1]["data"]["approval"], "reject", remember="session"
+    )
+    assert reply[-1]["code"] == "bad_request"
     await ws.disconnect()
