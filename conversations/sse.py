@@ -23,7 +23,7 @@ from conversations.agent_factory import agent_names, default_agent
 from conversations.api.auth import Refused, authenticated_user
 from conversations.api.serializers import SessionCreateSerializer
 from conversations.delivery import follow
-from conversations.engine.admission import RunInProgress
+from conversations.engine.admission import ApprovalPending, RunInProgress
 from conversations.engine.service import submit_message
 from conversations.engine.storage import SessionGone
 from conversations.inputs import BadInput, decode_json, parse_seq, text_problem
@@ -159,6 +159,8 @@ async def chat(request: HttpRequest) -> HttpResponse:
         session = await create_session(user, agent or default_agent())
     try:
         admission = await submit_message(session.id, session.agent, message)
+    except ApprovalPending:
+        return error(409, "A tool call in this session waits for approval.")
     except RunInProgress:
         return error(409, "A run is already active in this session.")
     except SessionGone:

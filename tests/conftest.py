@@ -241,3 +241,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         return
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture
+def staff_notes(monkeypatch):
+    """The notes agent, its saves decided by staff (four eyes)."""
+    import dataclasses
+
+    from agents.approval import ApprovalPolicy
+    from conversations.agent_factory import get_registry
+
+    registry = get_registry()
+    spec = registry.get("notes")
+    staff = dataclasses.replace(spec, approval=ApprovalPolicy(("save_note",), "staff"))
+    monkeypatch.setitem(registry._specs, "notes", staff)

@@ -1,4 +1,5 @@
-"""Pagination of the session list: cursors, stable while sessions change."""
+"""Pagination of the session and approval lists: cursors, stable while rows
+are added or change."""
 
 from __future__ import annotations
 
@@ -8,17 +9,11 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
 
-class SessionCursorPagination(CursorPagination):
-    """Newest activity first; the id orders equal timestamps the same way on every
-    page, which DRF's cursor needs to step past them by offset.
+class TimestampCursorPagination(CursorPagination):
+    """Cursors over a list ordered by a timestamp, then the id (which orders
+    equal timestamps the same way on every page, as DRF's cursor needs to step
+    past them by offset)."""
 
-    A session that gets new activity moves to the front, behind a client already
-    paging onwards: the walk neither repeats it nor shifts the others, as offset
-    pages would.
-    """
-
-    ordering = ("-last_activity", "-id")
-    page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
 
@@ -41,3 +36,19 @@ def _is_timestamp(position: str | None) -> bool:
         return position is None or parse_datetime(position) is not None
     except ValueError:  # well formed, but no such date
         return False
+
+
+class SessionCursorPagination(TimestampCursorPagination):
+    """Newest activity first. A session that gets new activity moves to the
+    front, behind a client already paging onwards: the walk neither repeats it
+    nor shifts the others, as offset pages would."""
+
+    ordering = ("-last_activity", "-id")
+    page_size = 20
+
+
+class ApprovalCursorPagination(TimestampCursorPagination):
+    """Newest request first: an inbox of 10,000 pending approvals reads one page."""
+
+    ordering = ("-requested_at", "-id")
+    page_size = 50

@@ -18,10 +18,13 @@ WEBSOCKET = """
 Authenticate with the session cookie or `?token=<api token>`. `?after=<seq>`
 replays what was missed, then the socket stays live. Client frames:
 `{"type": "message", "text", "client_id"}`, `{"type": "resume", "after"}`,
-`{"type": "cancel"}`. Server frames: `hello` (`session`, `last_seq`), the event
+`{"type": "cancel"}`, `{"type": "resolve", "approval", "decision": "approve" |
+"reject", "args", "reason", "remember"}` (a decision on a tool call that waits
+for approval). Server frames: `hello` (`session`, `last_seq`), the event
 envelopes (`{"session", "seq", "run", "type", "data", "ts"}`), `delta`, `ack`
-(`client_id`, `seq`, `run`) and `rejected` (`code`: `bad_request`,
-`run_in_progress`, `rate_limited`, `not_found`). Close codes: 4401 (not signed
+(`client_id`, `seq`, `run`; or `approval` for a decision) and `rejected`
+(`code`: `bad_request`, `run_in_progress`, `approval_pending`, `rate_limited`,
+`not_found`, `forbidden`, `already_resolved`). Close codes: 4401 (not signed
 in), 4403 (not yours), 4404 (no such session), 1012 (server restart: reconnect
 and resume), 1013 (too far behind: reconnect and resume), 1009 (frame too big).
 """

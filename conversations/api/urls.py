@@ -4,12 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from conversations.api.approvals import ApprovalViewSet, GrantViewSet
 from conversations.api.views import AgentViewSet, RunViewSet, SessionViewSet, TokenView
 
 router = DefaultRouter()
 router.register("agents", AgentViewSet, basename="agent")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("runs", RunViewSet, basename="run")
+router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("grants", GrantViewSet, basename="grant")
 
 urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),

@@ -55,7 +55,7 @@ from conversations.api.serializers import (
     TokenSerializer,
 )
 from conversations.api.throttling import MessageRateThrottle
-from conversations.engine.admission import RunInProgress
+from conversations.engine.admission import ApprovalPending, RunInProgress
 from conversations.engine.service import (
     cancel_active_run,
     delete_session,
@@ -223,6 +223,11 @@ class SessionViewSet(
                 session.agent,
                 text,
                 serializer.validated_data.get("client_id"),
+            )
+        except ApprovalPending:
+            return Response(
+                {"detail": "A tool call in this session waits for approval."},
+                status=status.HTTP_409_CONFLICT,
             )
         except RunInProgress:
             return Response(

@@ -4,15 +4,12 @@ waits with nothing held in memory, decisions from any socket, exactly once."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from agents.approval import ApprovalPolicy
-from conversations.agent_factory import get_registry
 from conversations.engine import approvals
 from conversations.engine.process import EngineProcess
 from conversations.engine.service import (
@@ -309,15 +306,6 @@ async def test_two_decisions_racing_leave_exactly_one_and_one_execution(
     ).acount()
     assert resolved == 1
     await ws.disconnect()
-
-
-@pytest.fixture
-def staff_notes(monkeypatch):
-    """The notes agent, its saves decided by staff (four eyes)."""
-    registry = get_registry()
-    spec = registry.get("notes")
-    staff = dataclasses.replace(spec, approval=ApprovalPolicy(("save_note",), "staff"))
-    monkeypatch.setitem(registry._specs, "notes", staff)
 
 
 async def test_a_staff_approval_is_seen_by_the_owner_but_decided_by_staff(
