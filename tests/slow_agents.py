@@ -1,12 +1,57 @@
 """Agents for tests that need a run in flight or a failing model."""
 
 import asyncio
+import os
 
+from agents.approval import ApprovalPolicy
 from agents.base import BaseAgent
 from agents.events import Final, Info
-from agents.llm.base import ModelError, TextChunk, UsageChunk
+from agents.llm.base import ModelError, TextChunk, ToolCallRequest, UsageChunk
 from agents.registry import AgentRegistry, load_registry
+from agents.tools import tool
 from tests.agents.helpers import ScriptedModel
+
+# Where `side_effect` writes, and how long it and the answer after it take: the
+# fault tests kill a server at each point of an approved call's path.
+SIDE_EFFECT_FILE = "SIDE_EFFECT_FILE"
+SIDE_EFFECT_SECONDS = "SIDE_EFFECT_SECONDS"
+ANSWER_SECONDS = "GATED_ANSWER_SECONDS"
+
+
+@tool
+async def side_effect(label: str) -> str:
+    """Do something that must happen at most once: append a line to a file.
+
+    Args:
+        label: The line.
+    """
+    await asyncio.to_thread(_append, os.environ[SIDE_EFFECT_FILE], label)
+    await asyncio.sleep(float(os.environ.get(SIDE_EFFECT_SECONDS, "0")))
+    return "done"
+
+
+def _append(path: str, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as effects:
+        effects.write(line + "\n")
+
+
+class GatedModel:
+    """Asks for one `side_effect` call per message (labelled with the message),
+    then, once it has the outcome, answers after ANSWER_SECONDS."""
+
+    name = "gated"
+
+    async def stream(self, messages, tools):
+        if messages[-1].role == "tool":
+            await asyncio.sleep(float(os.environ.get(ANSWER_SECONDS, "0")))
+            yield TextChunk(f"outcome: {messages[-1].content}")
+        else:
+            asked = [m for m in messages if m.role == "user"]
+            label = asked[-1].content
+            yield ToolCallRequest(
+                f"effect_{len(asked)}", "side_effect", {"label": label}
+            )
+        yield UsageChunk(1, 1)
 
 
 class SlowModel:
@@ -48,7 +93,8 @@ FLOOD_EVENTS = 10_000
 
 
 def register_test_agents(registry: AgentRegistry) -> None:
-    """An AGENT_PLUGINS hook: `slow`, `slow-interrupt`, `broken-model`, `flood`."""
+    """An AGENT_PLUGINS hook: `slow`, `slow-interrupt`, `broken-model`, `flood`,
+    and `gated` (its `side_effect` calls wait for the owner's approval)."""
     registry.register_class(agent_with(SlowModel), name="slow")
     registry.register_class(
         agent_with(SlowModel), name="slow-interrupt", policy="interrupt"
@@ -58,6 +104,13 @@ def register_test_agents(registry: AgentRegistry) -> None:
         name="broken-model",
     )
     registry.register_class(FloodAgent, name="flood")
+    registry.tools[side_effect.name] = side_effect
+    registry.register_class(
+        agent_with(GatedModel),
+        name="gated",
+        tools=[side_effect.name],
+        approval=ApprovalPolicy((side_effect.name,)),
+    )
 
 
 def registry_with_test_agents() -> AgentRegistry:

@@ -18,7 +18,6 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import Q
 from django.utils import timezone
 
 from agents.events import (
@@ -28,6 +27,7 @@ from agents.events import (
     RunFinished,
     RunStatus,
     ToolError,
+    ToolResult,
     event_data,
     from_wire,
 )
@@ -254,26 +254,38 @@ IN_DOUBT = (
 
 
 def _loose_ends(run_id: Any, status: RunStatus) -> list[PersistedEvent]:
-    """The events that settle a run's gated calls left open when it ends (the
-    caller holds the session's lock, so no decision slips in between)."""
+    """The events that settle a run's gated calls left without an outcome when it
+    ends (the caller holds the session's lock, so no decision slips in between):
+    a pending call is rejected, a started one is in doubt, and a decided one
+    that never got to run says so."""
     approvals = list(
-        Approval.objects.filter(run_id=run_id).filter(
-            Q(status=Approval.Status.PENDING) | Q(execution=Approval.Execution.STARTED)
+        Approval.objects.filter(run_id=run_id).exclude(
+            execution__in=(Approval.Execution.DONE, Approval.Execution.IN_DOUBT)
         )
     )
     if not approvals:
         return []
+    settled = set(
+        Event.objects.filter(
+            run_id=run_id, type__in=(ToolResult.type, ToolError.type)
+        ).values_list("data__call_id", flat=True)
+    )
     by = Run.objects.filter(pk=run_id).values_list("cancelled_by", flat=True).first()
     reason = (
         "the run was cancelled" if status == RunStatus.CANCELLED else "the run ended"
     )
     events: list[PersistedEvent] = []
+    rejected, in_doubt = [], []
     for approval in approvals:
+        if approval.call_id in settled:
+            continue
+        call, tool = approval.call_id, approval.tool
         if approval.status == Approval.Status.PENDING:
+            rejected.append(approval.pk)
             events.append(
                 ApprovalResolved(
                     str(approval.id),
-                    approval.call_id,
+                    call,
                     Approval.Status.REJECTED,
                     approval.args,
                     reason,
@@ -282,28 +294,31 @@ def _loose_ends(run_id: Any, status: RunStatus) -> list[PersistedEvent]:
             )
             events.append(
                 ToolError(
-                    approval.call_id,
-                    approval.tool,
-                    f"not run: {reason}",
-                    code=Approval.Status.REJECTED,
+                    call, tool, f"not run: {reason}", code=Approval.Status.REJECTED
                 )
             )
-        else:
+        elif approval.execution == Approval.Execution.STARTED:
+            in_doubt.append(approval.pk)
+            events.append(ToolError(call, tool, IN_DOUBT, code="in_doubt"))
+        elif approval.status == Approval.Status.APPROVED:
             events.append(
-                ToolError(approval.call_id, approval.tool, IN_DOUBT, code="in_doubt")
+                ToolError(call, tool, f"not run: {reason} before the call started")
             )
-    now = timezone.now()
-    Approval.objects.filter(
-        pk__in=[a.pk for a in approvals if a.status == Approval.Status.PENDING]
-    ).filter(status=Approval.Status.PENDING).update(
+        else:  # rejected or expired, and the run ended before telling the model
+            events.append(
+                ToolError(
+                    call, tool, f"not run: {approval.status}", code=approval.status
+                )
+            )
+    Approval.objects.filter(pk__in=rejected, status=Approval.Status.PENDING).update(
         status=Approval.Status.REJECTED,
         decision=Approval.Status.REJECTED,
         reason=reason,
-        decided_at=now,
+        decided_at=timezone.now(),
     )
-    Approval.objects.filter(
-        pk__in=[a.pk for a in approvals if a.execution == Approval.Execution.STARTED]
-    ).update(execution=Approval.Execution.IN_DOUBT)
+    Approval.objects.filter(pk__in=in_doubt).update(
+        execution=Approval.Execution.IN_DOUBT
+    )
     return events
 
 
