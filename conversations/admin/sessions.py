@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from conversations.admin.layout import WithoutNavSidebar
 from conversations.admin.timeline import TimelinePage, parse_after
 from conversations.engine.service import delete_session
 from conversations.export import transcript_json_line, transcript_markdown
@@ -145,7 +146,7 @@ class FeedbackFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(rated.filter(rating=self.RATINGS[self.value()])))
 
 
-class ChatSessionAdmin(admin.ModelAdmin):
+class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
     list_display = [
         "__str__",
         "owner",
@@ -176,14 +177,6 @@ class ChatSessionAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["admin-review/timeline.css"]}
-
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        """The list without the admin's navigation sidebar. Beside it and the
-        filters, nine columns got about 630px of a 1280px-wide window: the table
-        scrolled sideways inside its box and the Reviewed column was cut off at the
-        edge. Breadcrumbs still lead to the other lists."""
-        context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
-        return super().changelist_view(request, context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         """The list's per-row counts for the list only; the review page adds its
