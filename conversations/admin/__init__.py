@@ -7,12 +7,14 @@ fast as a short one. History is evidence: runs, events, feedback and agent state
 read-only here, and only superusers delete sessions or purge a user's data.
 
 This module only registers the admins; `sessions` holds the session list and review
-page, `history` the read-only record, `timeline` the transcript's paging and
-`cards` the HTML of its events.
+page, `history` the read-only record, `timeline` the transcript's paging,
+`cards` the HTML of its events, `approvals` the inbox of gated tool calls and
+`decisions` the decisions taken from it.
 """
 
 from django.contrib import admin
 
+from conversations.admin.approvals import ApprovalAdmin
 from conversations.admin.history import (
     AgentStateAdmin,
     EventAdmin,
@@ -20,10 +22,18 @@ from conversations.admin.history import (
     RunAdmin,
 )
 from conversations.admin.sessions import ChatSessionAdmin
-from conversations.models import AgentState, ChatSession, Event, Feedback, Run
+from conversations.models import (
+    AgentState,
+    Approval,
+    ChatSession,
+    Event,
+    Feedback,
+    Run,
+)
 
 admin.site.register(ChatSession, ChatSessionAdmin)
 admin.site.register(Run, RunAdmin)
 admin.site.register(Event, EventAdmin)
 admin.site.register(Feedback, FeedbackAdmin)
 admin.site.register(AgentState, AgentStateAdmin)
+admin.site.register(Approval, ApprovalAdmin)

@@ -1,5 +1,6 @@
 """Admin users: a view-only reviewer, a staff editor with every conversations
-permission, a superuser; and a client logged in as each."""
+permission, a decider who may view and decide staff approvals, a superuser; and
+a client logged in as each."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -30,6 +31,11 @@ def editor(transactional_db):
 
 
 @pytest.fixture
+def decider(transactional_db):
+    return staff_with("rita", ("view_", "resolve_"))
+
+
+@pytest.fixture
 def superuser(transactional_db):
     from django.contrib.auth import get_user_model
 
@@ -50,6 +56,11 @@ def viewer_client(viewer) -> Client:
 @pytest.fixture
 def editor_client(editor) -> Client:
     return logged_in(editor)
+
+
+@pytest.fixture
+def decider_client(decider) -> Client:
+    return logged_in(decider)
 
 
 @pytest.fixture

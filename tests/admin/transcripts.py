@@ -3,7 +3,11 @@ functions so seqs, runs and `run_finished` events are exactly what production ma
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import timedelta
+
+from django.utils import timezone
 
 from agents.events import (
     ApprovalRequested,
@@ -21,7 +25,7 @@ from agents.events import (
 )
 from conversations.engine.admission import admit_message
 from conversations.engine.storage import finish_run, write_batch
-from conversations.models import AgentState, ChatSession, Event, Feedback
+from conversations.models import AgentState, Approval, ChatSession, Event, Feedback
 
 USAGE = {"input_tokens": 120, "output_tokens": 30}
 
@@ -92,6 +96,24 @@ def approval_transcript(session: ChatSession) -> ChatSession:
     )
     session.refresh_from_db()
     return session
+
+
+def requested_approvals(
+    session: ChatSession, tools: Sequence[str], approver: str = "owner"
+) -> list[Approval]:
+    """A turn whose calls of `tools` each asked for approval and got no answer:
+    `Approval` rows and their `approval_requested` events, stored together by the
+    engine's storage as a run makes them, without running an agent."""
+    expires = (timezone.now() + timedelta(days=1)).isoformat()
+    steps: list[PersistedEvent] = []
+    ids = []
+    for i, tool in enumerate(tools):
+        ids.append(str(uuid.uuid4()))
+        args = {"text": f"note {i}"}
+        steps.append(ToolCall(f"c{i}", tool, args))
+        steps.append(ApprovalRequested(ids[-1], f"c{i}", tool, args, approver, expires))
+    add_turn(session, "Save these notes", steps)
+    return list(Approval.objects.filter(pk__in=ids))
 
 
 def rate_answer(session: ChatSession, rating: int, comment: str = "") -> Feedback:
