@@ -119,16 +119,22 @@ def tool_error(entry: Entry) -> SafeString:
 
 
 def approval_requested(entry: Entry) -> SafeString:
-    """A gated call waiting for a person: who decides, until when, on what."""
+    """A gated call waiting for a person: who decides, until when, on what,
+    and its page in the approval inbox (where staff decide)."""
     data = entry.event.data
+    inbox = reverse(
+        "admin:conversations_approval_change", args=[data.get("approval", "")]
+    )
     return format_html(
         '<div class="review-approval"><div><strong>Approval requested</strong> for '
-        "<code>{}</code> ({}) · decided by the {} · expires {}</div>"
+        "<code>{}</code> ({}) · decided by the {} · expires {} · "
+        '<a href="{}">in the inbox</a></div>'
         '<pre class="review-card__args">{}</pre></div>',
         data.get("tool", ""),
         data.get("call_id", ""),
         data.get("approver", ""),
         data.get("expires_at", ""),
+        inbox,
         entry.payload,
     )
 

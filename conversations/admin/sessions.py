@@ -21,7 +21,14 @@ from conversations.admin.layout import WithoutNavSidebar
 from conversations.admin.timeline import TimelinePage, parse_after
 from conversations.engine.service import delete_session
 from conversations.export import transcript_json_line, transcript_markdown
-from conversations.models import AgentState, ChatSession, Event, Feedback, Run
+from conversations.models import (
+    AgentState,
+    Approval,
+    ChatSession,
+    Event,
+    Feedback,
+    Run,
+)
 
 PROBLEM_STATUSES = (Run.Status.FAILED, Run.Status.INTERRUPTED, Run.Status.CANCELLED)
 STATUS_COLUMNS = {status: f"runs_{status}" for status in Run.Status.values}
@@ -235,6 +242,9 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
             context["feedback_counts"] = self.feedback(obj)
             context["runs_url"] = reverse("admin:conversations_run_changelist")
             context["state_url"] = reverse("admin:conversations_agentstate_changelist")
+            context["approvals_url"] = reverse(
+                "admin:conversations_approval_changelist"
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj: ChatSession, form, change) -> None:
@@ -269,6 +279,7 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
             "session state keys": AgentState.objects.filter(
                 session__in=sessions
             ).count(),
+            "approvals": Approval.objects.filter(session__in=sessions).count(),
         }
 
     def export(

@@ -148,7 +148,16 @@ def test_each_row_links_to_its_request_in_the_session_timeline(viewer_client, al
     assert link in viewer_client.get(page_of(second)).text
     timeline = viewer_client.get(session_url(session.pk, seq)).text
     card = timeline[timeline.index(f'id="seq-{seq}"') :]
-    assert card.index("Approval requested") < card.index("</li>")
+    card = card[: card.index("</li>")]
+    assert "Approval requested" in card and f'href="{page_of(second)}"' in card
+
+
+def test_a_session_page_leads_to_the_inbox_of_its_approvals(viewer_client, inbox):
+    session = inbox["old"].session
+    page = viewer_client.get(session_url(session.pk)).text
+    inbox_of_session = f"{INBOX}?session={session.pk}"
+    assert f'href="{inbox_of_session}"' in page
+    assert listed(viewer_client.get(inbox_of_session)) == [inbox["old"].pk]
 
 
 def test_staff_who_may_only_view_see_no_controls_and_a_decision_is_refused(
@@ -187,6 +196,15 @@ def test_nobody_adds_changes_or_deletes_an_approval_here(superuser_client, alice
     assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
     assert "delete_selected" not in superuser_client.get(INBOX).text
     assert Approval.objects.get(pk=approval.pk).status == "pending"
+
+
+def test_approvals_go_only_with_their_session(superuser_client, alice):
+    session = new_session(alice, "notes")
+    requested_approvals(session, ["save_note", "save_note"])
+    delete = reverse("admin:conversations_chatsession_delete", args=[session.pk])
+    assert "<li>Approvals: 2</li>" in superuser_client.get(delete).text
+    superuser_client.post(delete, {"post": "yes"})
+    assert not Approval.objects.exists()
 
 
 @sync_to_async
