@@ -230,21 +230,24 @@ def finish_run(
     still pending (a cancel, a crash), which are rejected, or started and never
     finished (a crash mid-call), which are stored as in doubt."""
     with transaction.atomic():
-        loose: list[PersistedEvent] = []
+        stored: list[EventRow] = []
+        closing: list[PersistedEvent] = [*pending, finished]
         if finished.status != RunStatus.SUCCEEDED:
-            allocate_seqs(session_id, 0, timezone.now())  # decisions wait for us
-            loose = _loose_ends(run_id, finished.status)
+            # The pending events first (this takes the session's lock, so no
+            # decision slips in), then what settles the calls they leave open.
+            stored = store_events(session_id, run_id, pending, executed=executed)
+            closing = [*_loose_ends(run_id, finished.status), finished]
         rows = store_events(
             session_id,
             run_id,
-            [*pending, *loose, finished],
+            closing,
             close_as=(finished, error),
             executed=executed,
         )
         if rows is None:
             transaction.set_rollback(True)
             return []
-    return [row.envelope() for row in rows]
+    return [row.envelope() for row in [*stored, *rows]]
 
 
 IN_DOUBT = (
