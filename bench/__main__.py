@@ -13,7 +13,7 @@ import resource
 import time
 from pathlib import Path
 
-from bench import bigsession, fanout, idle, latency, profile, stream, users
+from bench import approvals, bigsession, fanout, idle, latency, profile, stream, users
 from bench.analysis import INTRO, analysis
 from bench.calibration import bracketed
 from bench.report import Report, Row, table_text, write
@@ -30,6 +30,7 @@ SCENARIOS = (
     "latency",
     "uvicorn",
     "profile",
+    "approvals",
 )
 # Tiny sizes for the test suite's smoke test: the code runs, the figures mean nothing.
 SMOKE = dataclasses.replace(
@@ -50,6 +51,8 @@ SMOKE = dataclasses.replace(
     latency_messages=3,
     cross_seconds=0.5,
     profile_events=300,
+    approvals_pending=20,
+    approval_rounds=2,
 )
 
 
@@ -117,6 +120,9 @@ def run_stack(
     if "uvicorn" in only and wants_uvicorn and {"single", "p99"} <= daphne.keys():
         with phase("7 server choice"):
             compare_servers(report, stack, sizes, daphne)
+    if "approvals" in only:
+        with phase("8 approvals"):
+            approvals.run(report, stack, sizes)
     if "profile" in only and services:
         text = profile.run(report, stack, sizes)
         report.note(

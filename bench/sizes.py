@@ -31,6 +31,8 @@ class Sizes:
     cross_seconds: float
     profile_events: int
     uvicorn_on_embedded: bool
+    approvals_pending: int = 10_000  # scenario 8
+    approval_rounds: int = 30
 
 
 QUICK = Sizes(
@@ -75,4 +77,5 @@ FULL = Sizes(
     cross_seconds=10.0,
     profile_events=50_000,
     uvicorn_on_embedded=True,
+    approval_rounds=100,
 )

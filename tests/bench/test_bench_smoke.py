@@ -19,7 +19,7 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
     output = tmp_path / "benchmarks.md"
     command = [
         sys.executable, "-m", "bench", "--smoke", "--stacks", "embedded",
-        "--only", "stream,users,fanout,big,idle,latency",
+        "--only", "stream,users,fanout,big,idle,latency,approvals",
         "--sqlite", str(tmp_path / "bench.sqlite3"), "--output", str(output),
     ]  # fmt: skip
     done = subprocess.run(
@@ -31,7 +31,12 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     text = output.read_text()
-    for scenario in ("1 store+stream", "2 many users", "3 no silent loss"):
+    for scenario in (
+        "1 store+stream",
+        "2 many users",
+        "3 no silent loss",
+        "8 approvals",
+    ):
         assert scenario in text
     assert "received transcripts equal to stored | 3/3" in text
     assert "| sqlite+memory | 4 big sessions |" in text  # machine speed bracket

@@ -175,9 +175,7 @@ def test_the_server_dies_after_the_result_is_stored_and_nothing_runs_twice(
         session = new_session(alice, "gated")
         run, approval = pending_approval(first, session, alice_token, "pay bob")
         assert resolve(first, alice_token, approval.pk) == 200
-        wait_for(
-            lambda: Event.objects.filter(run_id=run, type="tool_result").exists()
-        )
+        wait_for(lambda: Event.objects.filter(run_id=run, type="tool_result").exists())
         assert Approval.objects.get(pk=approval.pk).execution == "done"
         kill(first)  # while the model writes its answer
 
