@@ -6,6 +6,7 @@ import * as api from "./api.js";
 import { Composer } from "./composer.js";
 import { Drawer } from "./drawer.js";
 import { feedbackControls } from "./feedback.js";
+import { messageRefusal } from "./rejections.js";
 import { Sidebar } from "./sidebar.js";
 import { SessionSocket } from "./socket.js";
 import { Starters } from "./starters.js";
@@ -62,23 +63,6 @@ function updateStarters() {
   else starters.hide();
 }
 
-// What a refused message means, in words a person reads (the server's own
-// message is for developers).
-const REJECTION_TEXT = {
-  run_in_progress:
-    "This chat is still answering, perhaps in another tab. Wait for it to finish, or press Stop.",
-  rate_limited: "You are sending messages too fast.",
-  bad_request: "That message could not be sent.",
-  not_found: "This chat no longer exists.",
-};
-
-function rejectionText({ code, message }) {
-  const text = REJECTION_TEXT[code];
-  if (!text) return message;
-  // The rate limit's message says when to try again: keep that part.
-  return code === "rate_limited" && message ? `${text} ${message}` : text;
-}
-
 function announce(text) {
   const notice = $("notice");
   notice.textContent = text;
@@ -124,7 +108,7 @@ function closeSession() {
   state.askedResumeAfter = null;
   $("transcript").replaceChildren();
   starters.hide();
-  composer.set({ running: false, run: null, unfinished: false });
+  composer.set({ running: false, run: null, awaiting: null, unfinished: false });
   setConnection("idle");
 }
 
@@ -171,6 +155,8 @@ async function openSession(id) {
   if (opening !== state.opening) return;
   const transcript = new Transcript($("transcript"), {
     renderFeedback: (seq) => feedbackControls(session.id, seq, announce, ratings.get(seq)),
+    decide,
+    decidesStaff: $("transcript").dataset.decidesStaff === "true",
     onGap: askResume,
     onChange: transcriptChanged,
   });
@@ -207,19 +193,12 @@ function receive(frame) {
   switch (frame.type) {
     case "hello":
       state.askedResumeAfter = null;
-      if (state.outbox) state.socket.send(state.outbox.frame); // same client_id: no double
+      if (state.outbox) transmit(); // same client_id: no double
       return;
-    case "ack":
-      if (state.outbox?.frame.client_id === frame.client_id) state.outbox.settle(true);
-      refreshSidebar();
+    case "ack": // replies go to the frame that waits for them (SessionSocket.request)
       return;
-    case "rejected":
-      if (state.outbox) {
-        transcript.dropPending(state.outbox.frame.client_id);
-        updateStarters();
-        state.outbox.settle(false);
-      }
-      announce(rejectionText(frame));
+    case "rejected": // a refusal that no frame of this page waits for
+      announce(messageRefusal(frame));
       return;
     case "delta":
       transcript.delta(frame);
@@ -298,8 +277,33 @@ async function sendMessage(text) {
   state.transcript.addPending(frame.client_id, text);
   updateStarters();
   scrollToEnd(true);
-  state.socket.send(frame); // if the socket is down, `hello` sends it on reconnect
+  transmit(); // if the socket is down, `hello` sends it on reconnect
   return sent;
+}
+
+/** Send the waiting message and settle it by the server's reply; without one
+ * (no connection, or it dropped first) it stays for the next `hello`. */
+async function transmit() {
+  const { outbox } = state;
+  const reply = await state.socket.request(outbox.frame);
+  if (!reply || state.outbox !== outbox) return;
+  if (reply.type === "ack") {
+    outbox.settle(true);
+    refreshSidebar();
+    return;
+  }
+  state.transcript.dropPending(outbox.frame.client_id);
+  updateStarters();
+  outbox.settle(false);
+  announce(messageRefusal(reply));
+}
+
+/** Send a decision on an approval: the server's reply, or null when not sent. */
+function decide({ approval, decision, args, reason }) {
+  const frame = { type: "resolve", approval, decision };
+  if (args !== undefined) frame.args = args;
+  if (reason) frame.reason = reason;
+  return state.socket ? state.socket.request(frame) : Promise.resolve(null);
 }
 
 /** Ask the server to stop the run; the Stop button says "Stopping…" meanwhile

@@ -2,11 +2,16 @@
 // Enter adds a line and Send sends). While a run is active
 // it follows the agent's policy honestly: `reject` holds the message until the
 // run ends (or is stopped), `enqueue` queues it, `interrupt` stops the run first.
+// A run waiting for an approval takes no message whatever the policy.
 
 const HINTS = {
   reject: "The agent is answering. Send when it is done, or stop it.",
   enqueue: "The agent is answering. Your message will wait its turn.",
   interrupt: "The agent is answering. Sending stops it and answers this instead.",
+};
+const AWAITING_HINTS = {
+  you: "A tool call waits for your approval. Decide it above, or stop the run.",
+  staff: "A tool call waits for staff approval. You can stop the run meanwhile.",
 };
 const SEND_LABELS = { reject: "Send", enqueue: "Queue", interrupt: "Interrupt and send" };
 
@@ -31,7 +36,7 @@ export class Composer {
   constructor({ form, input, send, stop, hint }, { onSend, onStop }) {
     Object.assign(this, { form, input, send, stop, hint, onSend, onStop });
     this.policy = "reject";
-    this.state = { running: false, run: null, unfinished: false, sending: false };
+    this.state = { running: false, run: null, awaiting: null, unfinished: false, sending: false };
     this.stoppingRun = null; // the run Stop was pressed for, until it ends
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -51,9 +56,9 @@ export class Composer {
   }
 
   get canSend() {
-    const { unfinished, sending } = this.state;
+    const { unfinished, awaiting, sending } = this.state;
     const hasText = this.input.value.trim().length > 0;
-    return hasText && !sending && (!unfinished || this.policy !== "reject");
+    return hasText && !sending && !awaiting && (!unfinished || this.policy !== "reject");
   }
 
   async submit() {
@@ -89,7 +94,7 @@ export class Composer {
   }
 
   update() {
-    const { running, run, unfinished, sending } = this.state;
+    const { running, run, awaiting, unfinished, sending } = this.state;
     // "Stopping…" belongs to one run: once it ends, the next run gets a plain Stop.
     if (this.stoppingRun !== run) this.stoppingRun = null;
     const stopping = running && this.stoppingRun !== null;
@@ -99,10 +104,14 @@ export class Composer {
     this.send.disabled = !this.canSend;
     this.send.textContent = sending
       ? "Sending…"
-      : unfinished
+      : unfinished && !awaiting
         ? SEND_LABELS[this.policy]
         : "Send";
-    this.hint.textContent = unfinished ? HINTS[this.policy] : idleHint();
+    this.hint.textContent = awaiting
+      ? AWAITING_HINTS[awaiting]
+      : unfinished
+        ? HINTS[this.policy]
+        : idleHint();
     this.form.dataset.busy = String(unfinished);
     // Grow with the text, up to the CSS max-height.
     this.input.style.height = "auto";

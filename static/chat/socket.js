@@ -1,6 +1,8 @@
 // The live half of the wire contract (PROTOCOL.md section 2): one WebSocket per
 // open session that reconnects by itself and always resumes from the last seq the
 // page has rendered, so a dropped network or a server restart loses nothing.
+// Frames the server answers (message, resolve) get their reply back through
+// `request`.
 
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -27,6 +29,7 @@ export class SessionSocket {
     this.attempts = 0;
     this.retryTimer = null;
     this.closed = false;
+    this.waiting = []; // settle functions of the frames sent and not yet answered
     // Back online: a socket that never dropped is live again, else reconnect.
     this.onOnline = () => (this.isLive ? this.onState("live") : this.retryNow());
     this.onOffline = () => this.onState("offline");
@@ -52,11 +55,14 @@ export class SessionSocket {
         this.attempts = 0;
         this.onState("live");
       }
-      this.onFrame(frame);
+      const isReply = frame.type === "ack" || frame.type === "rejected";
+      if (isReply && this.waiting.length) this.waiting.shift()(frame);
+      else this.onFrame(frame);
     });
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws || this.closed) return;
       this.ws = null;
+      this.dropWaiting();
       const final = FINAL_CLOSES[event.code];
       if (final) {
         this.onState(final);
@@ -96,8 +102,25 @@ export class SessionSocket {
     return true;
   }
 
+  /**
+   * Send a frame the server answers; resolves with its `ack` or `rejected` reply,
+   * or null when it could not be sent or the connection dropped before the reply
+   * (it may or may not have been taken: the replayed events will say). Replies
+   * carry no reference to their frame, but the server handles a socket's frames
+   * one at a time, so the oldest unanswered frame owns the next reply.
+   */
+  request(frame) {
+    if (!this.send(frame)) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  dropWaiting() {
+    for (const settle of this.waiting.splice(0)) settle(null);
+  }
+
   close() {
     this.closed = true;
+    this.dropWaiting();
     clearTimeout(this.retryTimer);
     window.removeEventListener("online", this.onOnline);
     window.removeEventListener("offline", this.onOffline);

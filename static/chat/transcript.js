@@ -11,11 +11,16 @@ export class Transcript {
    * @param {HTMLElement} container - the log element
    * @param {object} hooks
    * @param {(seq: number) => HTMLElement} hooks.renderFeedback - controls for an answer
+   * @param {(decision: object) => Promise<object|null>} hooks.decide - sends a
+   *   decision on an approval
+   * @param {boolean} hooks.decidesStaff - this user may decide staff approvals
    * @param {(after: number) => void} hooks.onGap - events after `after` are missing
-   * @param {() => void} hooks.onChange - runs started or ended, messages were stored
+   * @param {() => void} hooks.onChange - runs started or ended, messages were
+   *   stored, approvals were asked for or decided
    */
-  constructor(container, { renderFeedback, onGap, onChange }) {
-    Object.assign(this, { container, renderFeedback, onGap, onChange });
+  constructor(container, { renderFeedback, decide, decidesStaff, onGap, onChange }) {
+    Object.assign(this, { container, onGap, onChange });
+    this.turnHooks = { renderFeedback, decide, decidesStaff };
     this.lastSeq = 0;
     this.turns = new Map();
     this.pending = new Map(); // client_id -> bubble of a message not stored yet
@@ -52,6 +57,10 @@ export class Transcript {
         return this.turn(event.run).thought(event);
       case "tool_call":
         return this.turn(event.run).toolCall(event);
+      case "approval_requested":
+        return this.turn(event.run).approvalRequested(event);
+      case "approval_resolved":
+        return this.turn(event.run).approvalResolved(event);
       case "tool_result":
       case "tool_error":
         return this.turn(event.run).toolOutcome(event);
@@ -75,7 +84,7 @@ export class Transcript {
   turn(runId) {
     let turn = this.turns.get(runId);
     if (!turn) {
-      turn = new Turn(runId, this.renderFeedback);
+      turn = new Turn(runId, this.turnHooks);
       this.turns.set(runId, turn);
       this.container.append(turn.root);
     }
@@ -114,12 +123,18 @@ export class Transcript {
     for (const turn of this.turns.values()) turn.connectionLost();
   }
 
-  /** Whether a run is working now (and which), and whether any run has not
-   * ended yet (a queued one, or one whose `run_started` is still on its way). */
+  /** Whether a run is working now (and which), whom it waits for (see
+   * Turn.awaiting), and whether any run has not ended yet (a queued one, or one
+   * whose `run_started` is still on its way). */
   get activity() {
     const open = [...this.turns.values()].filter((turn) => !turn.ended);
     const active = open.find((turn) => turn.active);
-    return { running: Boolean(active), run: active?.runId ?? null, unfinished: open.length > 0 };
+    return {
+      running: Boolean(active),
+      run: active?.runId ?? null,
+      awaiting: active?.awaiting ?? null,
+      unfinished: open.length > 0,
+    };
   }
 }
 

@@ -1,8 +1,10 @@
 // The DOM of one run: the agent's quiet "thinking" trail (info, thoughts, tool
-// cards, state changes), its answer bubble, errors and how the run ended.
+// cards with their approvals, state changes), its answer bubble, errors and how
+// the run ended.
 // Every stored event gets an element carrying its `data-seq`; live-only deltas
 // fill a draft bubble that the stored answer replaces.
 
+import { ApprovalCard } from "./approval.js";
 import { copyButton } from "./copy.js";
 import { el, icon } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
@@ -20,16 +22,32 @@ export function formatDuration(ms) {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
+// A tool_error's code, when it has one, says more than "Error": whether the call
+// ran at all.
+const ERRORS = {
+  rejected: { label: "Not run: rejected", timing: "not run" },
+  expired: { label: "Not run: expired", timing: "not run" },
+  in_doubt: { label: "In doubt: it may or may not have happened", timing: "in doubt" },
+};
+const PLAIN_ERROR = { label: "Error", timing: "failed" };
+
 function formatValue(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 export class Turn {
-  /** @param {string} runId @param {(seq: number) => HTMLElement} renderFeedback */
-  constructor(runId, renderFeedback) {
-    this.runId = runId;
-    this.renderFeedback = renderFeedback;
+  /**
+   * @param {string} runId
+   * @param {object} hooks
+   * @param {(seq: number) => HTMLElement} hooks.renderFeedback - controls for an answer
+   * @param {(decision: object) => Promise<object|null>} hooks.decide - sends a
+   *   decision on an approval (see ApprovalCard)
+   * @param {boolean} hooks.decidesStaff - this user may decide staff approvals
+   */
+  constructor(runId, { renderFeedback, decide, decidesStaff }) {
+    Object.assign(this, { runId, renderFeedback, decide, decidesStaff });
     this.toolCards = new Map();
+    this.approvals = new Map(); // call_id -> ApprovalCard
     this.stepCount = 0;
     this.toolCount = 0;
     this.userToggled = false;
@@ -69,6 +87,14 @@ export class Turn {
 
   get ended() {
     return this.root.dataset.status in ENDINGS;
+  }
+
+  /** Who the run waits for: "you" when this user may decide a pending approval,
+   * "staff" when only staff may, null when nothing is pending. */
+  get awaiting() {
+    const pending = [...this.approvals.values()].filter((card) => card.pending);
+    if (pending.some((card) => card.mayDecide)) return "you";
+    return pending.length ? "staff" : null;
   }
 
   started(event) {
@@ -120,24 +146,76 @@ export class Turn {
     this.appendStep(card);
   }
 
+  approvalRequested(event) {
+    const { call_id: callId, approver } = event.data;
+    const approval = new ApprovalCard(event, {
+      decide: this.decide,
+      mayDecide: approver !== "staff" || this.decidesStaff,
+    });
+    this.approvals.set(callId, approval);
+    const entry = this.toolCards.get(callId);
+    if (entry) {
+      entry.card.dataset.state = "awaiting";
+      entry.timing.textContent = "awaiting approval";
+      entry.card.append(approval.root);
+    } else {
+      // A request without its call is never expected; still show it, on its own.
+      const step = el("li", "step tool-card");
+      step.append(approval.root);
+      this.appendStep(step);
+    }
+    this.trail.open = true; // a decision is needed: never leave it folded away
+    this.updateWaiting();
+  }
+
+  approvalResolved(event) {
+    const { call_id: callId, decision } = event.data;
+    const approval = this.approvals.get(callId);
+    if (!approval) {
+      this.addStep(event, "step-info", "Approval", decision);
+      return;
+    }
+    approval.resolved(event);
+    const entry = this.toolCards.get(callId);
+    if (entry?.card.dataset.state === "awaiting") {
+      entry.card.dataset.state = "running"; // until its outcome says how it went
+      entry.timing.textContent = decision === "approved" || decision === "edited" ? "running…" : "";
+    }
+    this.updateWaiting();
+  }
+
+  /** The run's state line and trail say whom the run waits for, if anyone. */
+  updateWaiting() {
+    const awaiting = this.active ? this.awaiting : null;
+    this.root.dataset.awaiting = awaiting ?? "";
+    this.updateTrailLabel();
+    if (!this.active) return;
+    this.state.textContent = awaiting
+      ? `Waiting for ${awaiting === "you" ? "your" : "staff"} approval`
+      : "working…";
+  }
+
   toolOutcome(event) {
-    const { call_id: callId, tool, result, error, duration_ms: durationMs } = event.data;
+    const { call_id: callId, tool, result, error, code, duration_ms: durationMs } = event.data;
     const failed = event.type === "tool_error";
+    const failure = failed ? (ERRORS[code] ?? PLAIN_ERROR) : null;
+    const label = failure?.label ?? "Result";
     const entry = this.toolCards.get(callId);
     if (!entry) {
       // An outcome without its call is never expected; still show it, on its own.
-      this.addStep(event, "step-tool", tool, formatValue(failed ? error : result));
+      this.addStep(event, "step-tool", `${tool}: ${label}`, formatValue(failed ? error : result));
       return;
     }
     const outcome = el("div", failed ? "tool-outcome tool-error" : "tool-outcome");
     outcome.dataset.seq = event.seq;
+    if (code) outcome.dataset.code = code;
     outcome.append(
-      el("span", "tool-outcome-label", failed ? "Error" : "Result"),
+      el("span", "tool-outcome-label", label),
       el("pre", "tool-value", formatValue(failed ? error : result)),
     );
     entry.card.append(outcome);
     entry.card.dataset.state = failed ? "failed" : "done";
-    entry.timing.textContent = failed ? "failed" : formatDuration(durationMs);
+    entry.timing.textContent = failure?.timing ?? formatDuration(durationMs);
   }
 
   stateDelta(event) {
@@ -194,6 +272,7 @@ export class Turn {
     this.clearDraft();
     const { status, duration_ms: durationMs } = event.data;
     this.root.dataset.status = status;
+    this.root.dataset.awaiting = "";
     this.state.textContent = ""; // the footer says how it ended
     const end = el("p", `turn-end turn-end-${status}`);
     end.dataset.seq = event.seq;
@@ -201,7 +280,9 @@ export class Turn {
       .filter(Boolean)
       .join(" · ");
     this.footer.append(end);
-    if (!this.userToggled) this.trail.open = false;
+    // A trail with approvals stays open: a person's decision is part of the
+    // conversation, not of the agent's thinking to fold away.
+    if (!this.userToggled && this.approvals.size === 0) this.trail.open = false;
     this.updateTrailLabel();
   }
 
@@ -211,7 +292,8 @@ export class Turn {
   }
 
   updateTrailLabel() {
-    const parts = [this.active ? "Thinking" : "Thought"];
+    const waiting = this.active && this.awaiting;
+    const parts = [waiting ? "Waiting for approval" : this.active ? "Thinking" : "Thought"];
     if (this.stepCount) parts.push(`${this.stepCount} step${this.stepCount === 1 ? "" : "s"}`);
     if (this.toolCount) parts.push(`${this.toolCount} tool${this.toolCount === 1 ? "" : "s"}`);
     this.trailLabel.textContent = parts.join(" · ");
