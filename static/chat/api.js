@@ -48,6 +48,13 @@ export function listSessions(search = "") {
   return request("GET", `/api/sessions/?${query}`);
 }
 
+/** The pending approvals the user may see, newest first: one page of up to 100,
+ * as many as the sidebar lists sessions. */
+export async function pendingApprovals() {
+  const { results } = await request("GET", "/api/approvals/?status=pending&page_size=100");
+  return results;
+}
+
 export const getSession = (id) => request("GET", session(id));
 export const createSession = (agent) => request("POST", "/api/sessions/", { agent });
 export const renameSession = (id, title) => request("PATCH", session(id), { title });

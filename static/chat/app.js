@@ -219,10 +219,12 @@ function askResume(after) {
 
 function transcriptChanged() {
   const activity = state.transcript.activity;
-  const wasUnfinished = composer.state.unfinished;
+  const { unfinished: wasUnfinished, awaiting: wasAwaiting } = composer.state;
   composer.set(activity);
   updateStarters();
-  if (wasUnfinished && !activity.unfinished) refreshSidebar();
+  // The list says which chats wait for approval: this one started or stopped.
+  const awaitingChanged = Boolean(wasAwaiting) !== Boolean(activity.awaiting);
+  if ((wasUnfinished && !activity.unfinished) || awaitingChanged) refreshSidebar();
 }
 
 /** Reload the session list; the open session's title may have been set meanwhile
@@ -394,6 +396,11 @@ $("agent-picker").addEventListener("change", () => {
 });
 
 window.addEventListener("popstate", routeFromLocation);
+// Other chats get no socket here: coming back to the page is when their
+// approvals may have changed.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") refreshSidebar();
+});
 
 async function start() {
   try {

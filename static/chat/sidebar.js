@@ -1,7 +1,8 @@
 // The sidebar: the user's sessions, newest activity first, searchable, with
-// their agent and when they were last active.
+// their agent, when they were last active, and whether a tool call in them
+// waits for approval (the open chat shows that on its card instead).
 
-import { listSessions } from "./api.js";
+import { listSessions, pendingApprovals } from "./api.js";
 import { el } from "./dom.js";
 
 const SEARCH_DELAY_MS = 250;
@@ -36,6 +37,7 @@ export class Sidebar {
     Object.assign(this, { list, search, empty, onSelect });
     this.currentId = null;
     this.sessions = [];
+    this.awaiting = new Map(); // session id -> how many of its calls wait for approval
     this.searchTimer = null;
     search.addEventListener("input", () => {
       clearTimeout(this.searchTimer);
@@ -51,9 +53,19 @@ export class Sidebar {
 
   async refresh() {
     const query = this.search.value.trim();
-    const page = await listSessions(query);
+    // Without the approvals the list is still worth showing, with the counts it had.
+    const [page, approvals] = await Promise.all([
+      listSessions(query),
+      pendingApprovals().catch(() => null),
+    ]);
     if (query !== this.search.value.trim()) return; // a newer search is on its way
     this.sessions = page.results;
+    if (approvals) {
+      this.awaiting = new Map();
+      for (const { session } of approvals) {
+        this.awaiting.set(session, (this.awaiting.get(session) ?? 0) + 1);
+      }
+    }
     this.draw();
   }
 
@@ -80,7 +92,13 @@ export class Sidebar {
       when.title = new Date(session.last_activity).toLocaleString();
       const meta = el("span", "session-meta");
       meta.append(el("span", "session-agent", session.agent), when);
-      if (session.active_run) meta.append(el("span", "session-live", "live"));
+      const awaiting = this.awaiting.get(session.id);
+      if (awaiting) {
+        const text = awaiting === 1 ? "awaiting approval" : `${awaiting} awaiting approval`;
+        meta.append(el("span", "session-approval", text));
+      } else if (session.active_run) {
+        meta.append(el("span", "session-live", "live"));
+      }
       link.append(el("span", "session-title", session.title || "New chat"), meta);
       const item = el("li");
       item.append(link);

@@ -255,3 +255,27 @@ def test_a_message_refused_for_a_pending_approval_is_explained(
     expect(page.locator("#notice")).to_have_text(
         "Decide the pending approval first, or press Stop."
     )
+
+
+def test_the_chat_list_marks_other_chats_whose_calls_await_approval(
+    start_server, signed_in, alice
+):
+    server = start_server()
+    chat = ChatPage(signed_in(server, alice).new_page(), server.base_url).open()
+    ask_to_save(chat)
+    waiting = chat.page.locator(".session-link", has_text=SAVE)
+    badge = waiting.locator(".session-approval")
+    expect(badge).to_have_count(1)
+    expect(badge).to_be_hidden()  # the open chat has its card
+
+    chat.page.get_by_role("button", name="New chat").click()
+
+    expect(badge).to_have_text("awaiting approval")
+    expect(badge).to_be_visible()
+    waiting.click()
+    pending_card(chat.page).get_by_role("button", name="Approve").click()
+    chat.wait_for_runs_ended(1)
+    expect(badge).to_have_count(0)
+    chat.page.get_by_role("button", name="New chat").click()
+    expect(waiting).to_be_visible()
+    expect(badge).to_have_count(0)
