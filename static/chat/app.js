@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { Composer } from "./composer.js";
+import { sessionDialogs } from "./dialogs.js";
 import { Drawer } from "./drawer.js";
 import { feedbackControls } from "./feedback.js";
 import { messageRefusal } from "./rejections.js";
@@ -334,43 +335,15 @@ function routeFromLocation() {
 
 // --- dialogs: rename and delete ---------------------------------------------
 
-// Save is the form's only submit button, so Enter in the title saves; Cancel
-// and Escape close without one (returnValue is cleared on every opening).
-$("rename").addEventListener("click", () => {
-  $("rename-input").value = state.session?.title ?? "";
-  $("rename-dialog").returnValue = "";
-  $("rename-dialog").showModal();
-});
-
-$("rename-cancel").addEventListener("click", () => $("rename-dialog").close("cancel"));
-
-$("rename-dialog").addEventListener("close", async () => {
-  const dialog = $("rename-dialog");
-  if (dialog.returnValue !== "save" || !state.session) return;
-  try {
-    await api.renameSession(state.session.id, $("rename-input").value.trim());
-    await refreshSidebar();
-  } catch (error) {
-    report(error);
-  }
-});
-
-$("delete").addEventListener("click", () => {
-  $("delete-name").textContent = state.session?.title || "this chat";
-  $("delete-dialog").showModal();
-});
-
-$("delete-dialog").addEventListener("close", async () => {
-  if ($("delete-dialog").returnValue !== "delete" || !state.session) return;
-  const { id } = state.session;
-  try {
-    await api.deleteSession(id);
+sessionDialogs({
+  current: () => state.session,
+  renamed: refreshSidebar,
+  deleted: async () => {
     announce("Chat deleted.");
     await navigate(null);
     await refreshSidebar();
-  } catch (error) {
-    report(error);
-  }
+  },
+  report,
 });
 
 // --- layout: the sidebar slides over the chat on a phone ---------------------

@@ -161,6 +161,25 @@ def test_enter_in_the_rename_dialog_saves_and_escape_does_not(
     expect(chat.page.locator(".session-list")).not_to_contain_text("Not this")
 
 
+def test_deleting_a_chat_asks_first_and_then_removes_it(start_server, signed_in, alice):
+    server = start_server()
+    chat = ChatPage(signed_in(server, alice).new_page(), server.base_url).open()
+    chat.send("add 2 and 2")
+    chat.wait_for_runs_ended(1)
+    chat.page.get_by_role("button", name="Delete chat").click()
+    dialog = chat.page.locator("#delete-dialog")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).not_to_be_visible()
+    expect(chat.page.locator(".session-link")).to_have_count(1)
+
+    chat.page.get_by_role("button", name="Delete chat").click()
+    dialog.get_by_role("button", name="Delete").click()
+
+    expect(chat.page.locator("#notice")).to_have_text("Chat deleted.")
+    expect(chat.page.locator("#welcome")).to_be_visible()
+    expect(chat.page.locator(".session-link")).to_have_count(0)
+
+
 def test_a_refused_message_is_explained_in_words(start_server, signed_in, alice):
     """The server's rejection (here injected on the page's own socket, as a
     second tab's message racing a run gets it) reads as a sentence, not a code."""
