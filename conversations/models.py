@@ -53,6 +53,18 @@ class ChatSession(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_notes = models.TextField(blank=True)
+    # Lineage: a fork holds a copy of its parent's events up to `forked_at`;
+    # `family` is the original's id, kept when that original is deleted, so
+    # the versions of a chat stay together (None on an original: its own id).
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="forks",
+    )
+    forked_at = models.PositiveBigIntegerField(null=True, blank=True)
+    family = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
     REVIEW_FIELDS = ("reviewed", "reviewed_by", "reviewed_at", "review_notes")
     # Moved only by the run engine's seq allocation, in SQL, never by a save.
     ENGINE_FIELDS = ("last_seq", "last_activity")
@@ -87,6 +99,11 @@ class ChatSession(models.Model):
                 name for name in fields if name not in self.ENGINE_FIELDS
             ]
         super().save(*args, **kwargs)
+
+    @property
+    def family_root(self) -> uuid.UUID:
+        """The id shared by an original and all its forks."""
+        return self.family or self.id
 
     def set_reviewed(self, reviewed: bool, by) -> None:
         """Set the review flag, recording the reviewer and time (cleared with it).

@@ -1,13 +1,16 @@
 """Agents for tests that need a run in flight or a failing model."""
 
 import asyncio
+import json
 import os
 
 from agents.approval import ApprovalPolicy
 from agents.base import BaseAgent
 from agents.events import Final, Info
 from agents.llm.base import ModelError, TextChunk, ToolCallRequest, UsageChunk
+from agents.mixins import StatefulMixin
 from agents.registry import AgentRegistry, load_registry
+from agents.state import RunState
 from agents.tools import tool
 from tests.agents.helpers import ScriptedModel
 
@@ -54,6 +57,35 @@ class GatedModel:
         yield UsageChunk(1, 1)
 
 
+@tool
+async def write_state(scope: str, changes: dict, state: RunState) -> int:
+    """Apply changes to one scope of the agent's state (null deletes a key).
+
+    Args:
+        scope: "session" or "user".
+        changes: Keys and their new values.
+    """
+    await state.apply(changes, scope=scope)
+    return len(changes)
+
+
+class StateWriterModel:
+    """Reads the user message as a JSON list of `{"scope", "changes"}` and
+    calls `write_state` with each, in one turn; then answers "written"."""
+
+    name = "state-writer"
+
+    async def stream(self, messages, tools):
+        if messages[-1].role == "tool":
+            yield TextChunk("written")
+            return
+        writes = json.loads(messages[-1].content)
+        for n, write in enumerate(writes):
+            yield ToolCallRequest(f"w{n}", "write_state", write)
+        if not writes:
+            yield TextChunk("nothing to write")
+
+
 class SlowModel:
     """Writes its answer a word every `pause` seconds: a run that stays in flight."""
 
@@ -94,7 +126,8 @@ FLOOD_EVENTS = 10_000
 
 def register_test_agents(registry: AgentRegistry) -> None:
     """An AGENT_PLUGINS hook: `slow`, `slow-interrupt`, `broken-model`, `flood`,
-    and `gated` (its `side_effect` calls wait for the owner's approval)."""
+    `state-writer` (writes the state its messages spell out as JSON), and
+    `gated` (its `side_effect` calls wait for the owner's approval)."""
     registry.register_class(agent_with(SlowModel), name="slow")
     registry.register_class(
         agent_with(SlowModel), name="slow-interrupt", policy="interrupt"
@@ -104,6 +137,12 @@ def register_test_agents(registry: AgentRegistry) -> None:
         name="broken-model",
     )
     registry.register_class(FloodAgent, name="flood")
+    registry.tools[write_state.name] = write_state
+    registry.register_class(
+        type("StateWriter", (agent_with(StateWriterModel), StatefulMixin), {}),
+        name="state-writer",
+        tools=[write_state.name],
+    )
     registry.tools[side_effect.name] = side_effect
     registry.register_class(
         agent_with(GatedModel),

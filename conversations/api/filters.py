@@ -42,6 +42,12 @@ class SessionFilter(filters.FilterSet):
     )
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    original = filters.BooleanFilter(
+        field_name="parent",
+        lookup_expr="isnull",
+        help_text="true: sessions that are no fork (or whose parent was deleted)",
+    )
+    parent = filters.UUIDFilter(field_name="parent", help_text="forks of this session")
     search = filters.CharFilter(
         method="filter_search",
         help_text="in the title, the user's messages and the agent's answers",
@@ -49,7 +55,15 @@ class SessionFilter(filters.FilterSet):
 
     class Meta:
         model = ChatSession
-        fields = ["agent", "status", "created_after", "created_before", "search"]
+        fields = [
+            "agent",
+            "status",
+            "created_after",
+            "created_before",
+            "original",
+            "parent",
+            "search",
+        ]
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         runs = Run.objects.filter(session=OuterRef("pk"), status=value)

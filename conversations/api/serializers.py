@@ -8,7 +8,7 @@ from rest_framework import serializers
 from agents.base import POLICIES
 from agents.events import PERSISTED_TYPES
 from conversations.agent_factory import agent_names
-from conversations.inputs import MAX_CLIENT_ID_LENGTH, storable_problem
+from conversations.inputs import MAX_CLIENT_ID_LENGTH, MAX_SEQ, storable_problem
 from conversations.models import ChatSession, Event, Feedback, Run
 
 
@@ -21,10 +21,13 @@ def storable(value: str) -> None:
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    """A session as listed: with its event count, last activity and active run."""
+    """A session as listed: with its event count, last activity and active run,
+    and for a fork the session and seq it was forked from."""
 
     event_count = serializers.IntegerField(source="last_seq", read_only=True)
     active_run = serializers.UUIDField(read_only=True, allow_null=True)
+    parent = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
+    forked_at = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = ChatSession
@@ -36,6 +39,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "last_activity",
             "event_count",
             "active_run",
+            "parent",
+            "forked_at",
         ]
         read_only_fields = ["id", "agent", "created_at", "last_activity"]
 
@@ -104,6 +109,59 @@ class MessageSerializer(serializers.Serializer):
         if not value.strip():
             raise serializers.ValidationError("This field may not be blank.")
         return value
+
+
+class ForkSerializer(serializers.Serializer):
+    at = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_SEQ,
+        help_text="0, or the seq of a run_finished after which no run is open",
+    )
+    title = serializers.CharField(
+        required=False, max_length=200, allow_blank=True, validators=[storable]
+    )
+
+
+class EditSerializer(MessageSerializer):
+    seq = serializers.IntegerField(
+        min_value=1, max_value=MAX_SEQ, help_text="the user_message to replace"
+    )
+
+
+class RegenerateSerializer(serializers.Serializer):
+    run = serializers.UUIDField(
+        required=False, help_text="the run to answer again; default the last"
+    )
+
+
+class RetriedSerializer(serializers.Serializer):
+    session = serializers.UUIDField(help_text="the fork holding the new version")
+    run = serializers.UUIDField()
+    seq = serializers.IntegerField(help_text="seq of the stored user_message")
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    event_count = serializers.IntegerField(source="last_seq", read_only=True)
+    parent = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ChatSession
+        fields = [
+            "id",
+            "title",
+            "parent",
+            "forked_at",
+            "created_at",
+            "last_activity",
+            "event_count",
+        ]
+
+
+class VersionsSerializer(serializers.Serializer):
+    original = serializers.UUIDField(
+        help_text="the family's first session (it may have been deleted)"
+    )
+    sessions = VersionSerializer(many=True, help_text="oldest first")
 
 
 class AcceptedSerializer(serializers.Serializer):

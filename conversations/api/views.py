@@ -19,7 +19,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -33,14 +32,14 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from conversations.agent_factory import agent_catalogue
-from conversations.api.errors import PayloadTooLarge
+from conversations.api.errors import engine_refusals, error_responses, refuse_oversized
 from conversations.api.filters import SessionFilter
+from conversations.api.forks import ForkActions
 from conversations.api.pagination import SessionCursorPagination
 from conversations.api.serializers import (
     AcceptedSerializer,
     AgentSerializer,
     CancelledSerializer,
-    ErrorSerializer,
     EventPageQuerySerializer,
     EventPageSerializer,
     ExportQuerySerializer,
@@ -55,36 +54,15 @@ from conversations.api.serializers import (
     TokenSerializer,
 )
 from conversations.api.throttling import MessageRateThrottle
-from conversations.engine.admission import ApprovalPending, RunInProgress
 from conversations.engine.service import (
     cancel_active_run,
     delete_session,
     submit_message,
 )
-from conversations.engine.storage import SessionGone
 from conversations.export import transcript_json, transcript_markdown
-from conversations.inputs import MAX_TEXT_LENGTH, BadInput, parse_seq
+from conversations.inputs import BadInput, parse_seq
 from conversations.layer import publish_credentials_revoked
 from conversations.models import ChatSession, Event, Feedback, Run
-
-ERRORS = {
-    400: "Bad input: `detail` says what, `errors` lists it by field.",
-    401: "No valid token or signed-in session.",
-    403: "CSRF check failed (signed-in session without the CSRF token).",
-    404: "No such session, event or run, or it is not yours.",
-    409: "Conflicts with the session's run: one is active, or none is.",
-    413: "The message text is too long.",
-    415: "The body is not `application/json`.",
-    429: "Too many messages: wait for the time in `Retry-After`.",
-}
-
-
-def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    return {
-        code: OpenApiResponse(ErrorSerializer, description=ERRORS[code])
-        for code in codes
-    }
-
 
 SEQ_PARAMETER = OpenApiParameter(
     "seq", int, OpenApiParameter.PATH, description="seq of the `final` event"
@@ -121,6 +99,7 @@ class AgentViewSet(viewsets.ViewSet):
     ),
 )
 class SessionViewSet(
+    ForkActions,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -214,28 +193,14 @@ class SessionViewSet(
         session = self.get_object()
         serializer = MessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        text = serializer.validated_data["text"]
-        if len(text) > MAX_TEXT_LENGTH:
-            raise PayloadTooLarge(f"text is longer than {MAX_TEXT_LENGTH} characters.")
-        try:
+        text = refuse_oversized(serializer.validated_data["text"])
+        with engine_refusals():
             admission = async_to_sync(submit_message)(
                 session.id,
                 session.agent,
                 text,
                 serializer.validated_data.get("client_id"),
             )
-        except ApprovalPending:
-            return Response(
-                {"detail": "A tool call in this session waits for approval."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        except RunInProgress:
-            return Response(
-                {"detail": "A run is already active in this session."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        except SessionGone:
-            raise Http404 from None
         return Response(
             AcceptedSerializer({"run": admission.run_id, "seq": admission.seq}).data,
             status=status.HTTP_202_ACCEPTED,

@@ -1,6 +1,7 @@
 """The run engine's entry points, shared by the WebSocket consumer, the SSE views,
 the REST API, the admin and the `chat` command: submit a message, cancel, decide
-an approval, delete a session, recover (and expire approvals)."""
+an approval, fork (edit, regenerate), delete a session, recover (and expire
+approvals)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from agents.base import Policy
 from conversations.agent_factory import policy_for
 from conversations.engine import approvals
 from conversations.engine.admission import Admission, admit_message, promote_next_queued
+from conversations.engine.forks import Retry, fork_session
 from conversations.engine.process import EngineProcess
 from conversations.engine.runner import RunDriver
 from conversations.engine.storage import (
@@ -61,6 +63,16 @@ async def submit_message(
     if admission.promoted_run_id is not None:
         await launch_queued(admission.promoted_run_id)
     return admission
+
+
+async def retry_in_fork(
+    session_id: Any, retry: Retry, client_id: str | None = None
+) -> tuple[Any, Admission]:
+    """A new version of a turn: fork the session just before the run it
+    replaces and send the message there; return the fork's id and admission.
+    Raises `ForkRefused` (nothing is created then)."""
+    fork = await in_db_thread(fork_session, session_id, retry.at)
+    return fork.pk, await submit_message(fork.pk, fork.agent, retry.text, client_id)
 
 
 def launch(spec: RunSpec) -> asyncio.Task:
