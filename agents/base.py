@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, assert_never
 
 from agents.approval import ApprovalPolicy, OpenCall, open_calls
-from agents.context import Invocation, RunContext, Usage
+from agents.context import Inbox, Invocation, RunContext, Usage
 from agents.events import (
     ApprovalRequested,
     AwaitingApproval,
@@ -59,11 +59,13 @@ logger = logging.getLogger(__name__)
 
 class Policy(StrEnum):
     """What a message meets while its session's run is working: refused, queued
-    behind the run, or the run interrupted for it."""
+    behind the run, the run interrupted for it, or taken into the run at its
+    next step (steering)."""
 
     REJECT = "reject"
     ENQUEUE = "enqueue"
     INTERRUPT = "interrupt"
+    STEER = "steer"
 
 
 POLICIES: tuple[Policy, ...] = tuple(Policy)
@@ -97,6 +99,13 @@ class _Turn:
     @property
     def text(self) -> str:
         return "".join(self.texts)
+
+
+async def _steering(inv: Invocation, closing: bool) -> list[ChatMessage]:
+    """The steering messages that arrived, as user messages for the model."""
+    if inv.inbox is None:
+        return []
+    return [ChatMessage("user", text) for text in await inv.inbox.take(closing)]
 
 
 class BaseAgent(AgentHooks):
@@ -150,6 +159,7 @@ class BaseAgent(AgentHooks):
         ctx: RunContext,
         usage: Usage | None = None,
         progress: Sequence[PersistedEvent] = (),
+        inbox: Inbox | None = None,
     ) -> AsyncIterator[Event]:
         """Answer `message`, yielding every step, `run_finished` last (or the
         `AwaitingApproval` signal). The caller stores the user message before
@@ -157,13 +167,15 @@ class BaseAgent(AgentHooks):
         this yields no `UserMessage`. A cancel propagates, and the caller closes
         the run with `closing_events`, using the tokens counted in `usage` if it
         passed one. `progress` resumes a run that waited for approvals: its
-        stored events after the user message, decisions included."""
+        stored events after the user message, decisions included. `inbox`
+        hands over messages sent to steer the run while it works."""
         inv = Invocation(
             ctx=ctx,
             message=message,
             agent=self.name,
             progress=tuple(progress),
             tokens=usage or Usage(),
+            inbox=inbox,
         )
         async with contextlib.aclosing(self._guarded(inv)) as events:
             async for event in events:
@@ -201,6 +213,12 @@ class BaseAgent(AgentHooks):
         A resumed run first settles its decided calls. Each human decision gives
         the run a fresh `max_steps`: the limit guards against a model looping
         on its own, and a person was in the loop.
+
+        Steering messages join the conversation before each model turn after
+        the first, where a user message may stand (never between a call and its
+        result). An answer the model finished while one arrived was a draft: it
+        becomes a thought and the model goes on with the message; the inbox
+        closes with the answer, so a later message starts the next run.
         """
         system = [ChatMessage("system", self.instructions)] if self.instructions else []
         history = await self._history(inv)
@@ -220,6 +238,8 @@ class BaseAgent(AgentHooks):
         for step in range(self.max_steps):
             if step and self.step_delay > 0:
                 await asyncio.sleep(self.step_delay)
+            if step:
+                messages += await _steering(inv, closing=False)
             turn = _Turn()
             async with contextlib.aclosing(
                 self._model_turn(inv, messages, specs, turn)
@@ -227,8 +247,15 @@ class BaseAgent(AgentHooks):
                 async for event in events:
                     yield event
             if not turn.calls:
-                yield Final(turn.text)
-                return
+                steered = await _steering(inv, closing=True)
+                if not steered:
+                    yield Final(turn.text)
+                    return
+                if turn.text:
+                    yield Thought(turn.text)
+                    messages.append(ChatMessage("assistant", turn.text))
+                messages += steered
+                continue
             if turn.text:
                 # Text next to tool calls was the model thinking aloud, not its answer.
                 yield Thought(turn.text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from agents.events import Error, Event, PersistedEvent
 from agents.transcript import PartialAnswer
@@ -28,6 +28,17 @@ class RunContext:
     user_id: str | None
     run_id: str
     client_id: str | None = None
+
+
+class Inbox(Protocol):
+    """Messages a person sent to steer a run while it works, stored by the
+    caller before they are handed over, each handed over once."""
+
+    async def take(self, closing: bool) -> list[str]:
+        """The texts that arrived since the last take, oldest first. `closing`
+        when the run would finish: if none arrived, no more may arrive (the
+        caller sends later ones to the next run)."""
+        ...
 
 
 @dataclass(eq=False)
@@ -49,7 +60,8 @@ class Invocation:
     Mixin hooks read and fill it: `StatefulMixin` puts the run's `state` here.
     `outbox` carries events raised outside the step loop (state changes inside a
     tool) to the stream. `progress` holds the run's own stored events when it
-    resumes after approval decisions; `waiting` the calls it now waits on.
+    resumes after approval decisions; `waiting` the calls it now waits on;
+    `inbox` the messages that steer it.
     """
 
     ctx: RunContext
@@ -62,6 +74,7 @@ class Invocation:
     answer: PartialAnswer = field(default_factory=PartialAnswer)
     outbox: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
     tokens: Usage = field(default_factory=Usage)
+    inbox: Inbox | None = None
     started: float = field(default_factory=time.perf_counter)
 
     @property

@@ -36,8 +36,11 @@ StateScope = Literal["session", "user", "agent", "temp"]
 
 @dataclass(frozen=True, slots=True)
 class UserMessage:
+    """A person's message; `steer` when it was sent into a working run."""
+
     text: str
     client_id: str | None = None
+    steer: bool = False
     type: ClassVar[Literal["user_message"]] = "user_message"
 
 
@@ -220,12 +223,12 @@ EVENT_CLASSES: dict[str, type[Event]] = {
 }
 PERSISTED_TYPES: frozenset[str] = frozenset(EVENT_CLASSES) - {Delta.type}
 # Fields left out of `data` while at their default: optional additions.
-_OMITTED_AT_DEFAULT = frozenset({"client_id", "partial", "code", "grant"})
+_OMITTED_AT_DEFAULT = frozenset({"client_id", "partial", "code", "grant", "steer"})
 
 
 def event_data(event: Event) -> dict[str, Any]:
     """The envelope's `data` of an event; optional fields left at their default are
-    omitted (`client_id` only when sent, `partial` only when true, a tool
+    omitted (`client_id` only when sent, `partial` and `steer` only when true, a tool
     error's `code` and a decision's `grant` only when there is one)."""
     data = {}
     for f in dataclasses.fields(event):

@@ -73,6 +73,7 @@ class AgentSpec:
     source: Path | None = None
     examples: tuple[str, ...] = ()
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    steering: bool = True  # takes a message sent with `steer` into a working run
 
 
 @functools.cache
@@ -121,6 +122,7 @@ class AgentRegistry:
         max_steps: int = 8,
         examples: Sequence[str] = (),
         approval: ApprovalPolicy | None = None,
+        steering: bool = True,
     ) -> AgentSpec:
         """Register an agent class written in Python (mixins already composed)."""
         if not issubclass(agent_class, BaseAgent):
@@ -137,6 +139,7 @@ class AgentRegistry:
             max_steps=max_steps,
             examples=tuple(examples),
             approval=approval or ApprovalPolicy(),
+            steering=steering,
         )
         self.add(spec)
         return spec
@@ -316,6 +319,11 @@ def _read(
     if max_steps < 1:
         errors.append(DefinitionError(path, "max_steps", "must be at least 1"))
     default = field("default", bool, False)
+    steering = field("steering", bool, True)
+    if policy == Policy.STEER and not steering:
+        errors.append(
+            DefinitionError(path, "steering", "policy 'steer' needs steering")
+        )
     examples = _examples(field("examples", list, []), path, errors)
     approval = _approval(field("approval", dict, {}), tool_names, path, errors)
     if stateless := _needing_state(tool_names, capabilities, tools):
@@ -340,6 +348,7 @@ def _read(
         source=path,
         examples=examples,
         approval=approval,
+        steering=steering,
     )
     return spec, []
 
@@ -454,4 +463,5 @@ _FIELDS = (
     "default",
     "examples",
     "approval",
+    "steering",
 )

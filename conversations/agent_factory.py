@@ -45,13 +45,19 @@ def default_agent() -> str:
 
 
 def policy_for(agent: str) -> Policy:
-    """The agent's double-message policy: reject, enqueue or interrupt.
+    """The agent's double-message policy: reject, enqueue, interrupt or steer.
 
     A session whose agent is no longer defined gets `reject`: its run then fails
     with a clear error event instead of the message vanishing.
     """
     registry = get_registry()
     return registry.get(agent).policy if agent in registry else Policy.REJECT
+
+
+def steering_for(agent: str) -> bool:
+    """Whether the agent takes messages sent to steer its working run."""
+    registry = get_registry()
+    return agent in registry and registry.get(agent).steering
 
 
 def agent_catalogue() -> list[dict]:
@@ -63,6 +69,7 @@ def agent_catalogue() -> list[dict]:
             "tools": list(spec.tools),
             "capabilities": list(spec.capabilities),
             "policy": spec.policy,
+            "steering": spec.steering,
             "examples": list(spec.examples),
         }
         for spec in get_registry()

@@ -17,7 +17,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor, last_seq
-from conversations.engine.admission import ApprovalPending, RunInProgress
+from conversations.engine.admission import (
+    ApprovalPending,
+    RunInProgress,
+    SteeringRefused,
+)
 from conversations.engine.approvals import (
     AlreadyResolved,
     ApprovalForbidden,
@@ -38,6 +42,7 @@ from conversations.inputs import (
     parse_decision,
     parse_seq,
     parse_uuid,
+    steer_problem,
     text_problem,
 )
 from conversations.layer import session_group, user_group, wire_frame
@@ -57,11 +62,16 @@ def find_session(session_id: str) -> ChatSession | None:
         return None
 
 
-def parse_message(content: dict) -> tuple[str, str | None]:
+def parse_message(content: dict) -> tuple[str, str | None, bool]:
     text, client_id = content.get("text"), content.get("client_id")
-    if problem := text_problem(text, "text") or client_id_problem(client_id):
+    steer = content.get("steer")
+    if problem := (
+        text_problem(text, "text")
+        or client_id_problem(client_id)
+        or steer_problem(steer)
+    ):
         raise BadInput(problem)
-    return text, client_id
+    return text, client_id, bool(steer)
 
 
 class SessionConsumer(AsyncJsonWebsocketConsumer):
@@ -154,15 +164,20 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 raise BadInput(f"unknown frame type {other[:40]!r}")
 
     async def _message(self, content: dict) -> None:
-        text, client_id = parse_message(content)
+        text, client_id, steer = parse_message(content)
         wait = await message_limit().ahit(self.session.owner_id)
         if wait is not None:
             await self.reject("rate_limited", rate_limited_message(wait))
             return
         try:
             admission = await submit_message(
-                self.session.id, self.session.agent, text, client_id
+                self.session.id, self.session.agent, text, client_id, steer
             )
+        except SteeringRefused:
+            await self.reject(
+                "bad_request", "this agent does not take messages into a running turn"
+            )
+            return
         except ApprovalPending:
             await self.reject(
                 "approval_pending",

@@ -47,6 +47,13 @@ def text_problem(value: Any, field: str) -> str | None:
     return storable_problem(value, field)
 
 
+def steer_problem(value: Any) -> str | None:
+    """What is wrong with a message's optional `steer` flag, or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    return "'steer' must be true or false"
+
+
 def client_id_problem(value: Any) -> str | None:
     """What is wrong with a message's optional `client_id`, or None."""
     if value is None:

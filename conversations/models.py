@@ -167,6 +167,9 @@ class Run(models.Model):
     output_tokens = models.PositiveIntegerField(default=0)
     first_seq = models.PositiveBigIntegerField(null=True, blank=True)
     last_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    # Set when the run took its last steering message and is about to answer:
+    # a message after that starts the next run instead.
+    inbox_closed = models.BooleanField(default=False)
 
     objects = RunQuerySet.as_manager()
 
@@ -202,6 +205,32 @@ class Run(models.Model):
     @property
     def usage(self) -> dict[str, int]:
         return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+
+
+class Steer(models.Model):
+    """A message sent to steer a working run: stored as that run's
+    `user_message` (its `seq`), handed to the run once (`taken`). The
+    `client_id` makes a repeated send find the original, as a run's does."""
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey("Run", on_delete=models.CASCADE, related_name="steers")
+    seq = models.PositiveBigIntegerField()
+    text = models.TextField()
+    client_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    taken = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="unique_steer_client_id_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "taken"], name="steer_run_taken")]
+
+    def __str__(self) -> str:
+        return f"steer #{self.seq} of {self.run_id}"
 
 
 @dataclass(frozen=True, slots=True)

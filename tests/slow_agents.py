@@ -86,6 +86,39 @@ class StateWriterModel:
             yield TextChunk("nothing to write")
 
 
+PAUSES = 3  # tool calls a `steered` run makes before it answers
+
+
+@tool
+async def pause(seconds: float) -> str:
+    """Wait a while, like a tool doing real work.
+
+    Args:
+        seconds: How long.
+    """
+    await asyncio.sleep(seconds)
+    return "paused"
+
+
+class PausingModel:
+    """Calls `pause` PAUSES times, one call a turn, then answers with every
+    user message it has seen, in order: what a steered run heard, and when."""
+
+    name = "pausing"
+
+    def __init__(self, seconds: float = 0.15) -> None:
+        self.seconds = seconds
+
+    async def stream(self, messages, tools):
+        paused = sum(1 for m in messages if m.role == "tool")
+        if paused < PAUSES:
+            yield ToolCallRequest(f"p{paused}", "pause", {"seconds": self.seconds})
+        else:
+            heard = [m.content for m in messages if m.role == "user"]
+            yield TextChunk("heard: " + " | ".join(heard))
+        yield UsageChunk(1, 1)
+
+
 class SlowModel:
     """Writes its answer a word every `pause` seconds: a run that stays in flight."""
 
@@ -126,7 +159,9 @@ FLOOD_EVENTS = 10_000
 
 def register_test_agents(registry: AgentRegistry) -> None:
     """An AGENT_PLUGINS hook: `slow`, `slow-interrupt`, `broken-model`, `flood`,
-    `state-writer` (writes the state its messages spell out as JSON), and
+    `state-writer` (writes the state its messages spell out as JSON),
+    `steered`, `quick-steer` and `unsteerable` (pause, then say what they
+    heard), and
     `gated` (its `side_effect` calls wait for the owner's approval)."""
     registry.register_class(agent_with(SlowModel), name="slow")
     registry.register_class(
@@ -137,6 +172,22 @@ def register_test_agents(registry: AgentRegistry) -> None:
         name="broken-model",
     )
     registry.register_class(FloodAgent, name="flood")
+    registry.tools[pause.name] = pause
+    registry.register_class(
+        agent_with(PausingModel), name="steered", tools=[pause.name], policy="steer"
+    )
+    registry.register_class(
+        agent_with(lambda: PausingModel(0.0)),
+        name="quick-steer",
+        tools=[pause.name],
+        policy="steer",
+    )
+    registry.register_class(
+        agent_with(PausingModel),
+        name="unsteerable",
+        tools=[pause.name],
+        steering=False,
+    )
     registry.tools[write_state.name] = write_state
     registry.register_class(
         type("StateWriter", (agent_with(StateWriterModel), StatefulMixin), {}),

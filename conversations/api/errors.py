@@ -20,7 +20,11 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from conversations.api.serializers import ErrorSerializer
-from conversations.engine.admission import ApprovalPending, RunInProgress
+from conversations.engine.admission import (
+    ApprovalPending,
+    RunInProgress,
+    SteeringRefused,
+)
 from conversations.engine.forks import ForkRefused
 from conversations.engine.storage import SessionGone
 from conversations.inputs import MAX_TEXT_LENGTH
@@ -70,6 +74,10 @@ def engine_refusals() -> Iterator[None]:
     place to fork, 404 for a session deleted meanwhile."""
     try:
         yield
+    except SteeringRefused:
+        raise ValidationError(
+            {"steer": ["This agent does not take messages into a running turn."]}
+        ) from None
     except ApprovalPending:
         raise Conflict("A tool call in this session waits for approval.") from None
     except RunInProgress:

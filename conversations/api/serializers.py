@@ -104,6 +104,11 @@ class MessageSerializer(serializers.Serializer):
         max_length=MAX_CLIENT_ID_LENGTH,
         validators=[storable],
     )
+    steer = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="hand the message to the working run at its next step",
+    )
 
     def validate_text(self, value: str) -> str:
         if not value.strip():
@@ -123,6 +128,7 @@ class ForkSerializer(serializers.Serializer):
 
 
 class EditSerializer(MessageSerializer):
+    steer = None  # an edit starts its own run
     seq = serializers.IntegerField(
         min_value=1, max_value=MAX_SEQ, help_text="the user_message to replace"
     )
@@ -235,6 +241,9 @@ class AgentSerializer(serializers.Serializer):
     tools = serializers.ListField(child=serializers.CharField())
     capabilities = serializers.ListField(child=serializers.CharField())
     policy = serializers.ChoiceField(choices=POLICIES)
+    steering = serializers.BooleanField(
+        help_text="takes messages sent with `steer` into a working run"
+    )
     examples = serializers.ListField(
         child=serializers.CharField(),
         help_text="starter prompts an empty chat offers (at most 6)",

@@ -200,6 +200,7 @@ class SessionViewSet(
                 session.agent,
                 text,
                 serializer.validated_data.get("client_id"),
+                serializer.validated_data["steer"],
             )
         return Response(
             AcceptedSerializer({"run": admission.run_id, "seq": admission.seq}).data,

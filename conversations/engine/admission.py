@@ -1,5 +1,11 @@
 """Admitting a message: its `user_message` and its run in one transaction, under
-the agent's double-message policy, and the queue behind a running run."""
+the agent's double-message policy, and the queue behind a running run.
+
+A steering message joins the working run instead of making one: it is stored as
+that run's `user_message` (marked `steer`) with a `Steer` row the run takes it
+from at its next step. The run closes its inbox, under the run row's lock, when
+it takes nothing more and answers; a message admitted after that is queued as
+under `enqueue`, so none is lost and none is taken twice."""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from conversations.engine.storage import (
     event_rows,
     interrupt_run,
 )
-from conversations.models import Event, Run
+from conversations.models import Event, Run, Steer
 
 TITLE_LENGTH = 60
 
@@ -36,6 +42,10 @@ class ApprovalPending(RunInProgress):
     the policy, a new message waits for that decision too."""
 
 
+class SteeringRefused(Exception):
+    """A message sent to steer a run, to an agent that takes none."""
+
+
 @dataclass(frozen=True)
 class Admission:
     """The outcome of a message: its run, the seq of its user_message, and whether
@@ -45,6 +55,7 @@ class Admission:
     seq: int
     status: str
     duplicate: bool = False
+    steered: bool = False  # taken into the working run `run_id`
     interrupted_run_id: Any = None
     promoted_run_id: Any = None  # an older queued run this admission started
     envelope: dict | None = None  # the stored user_message, to publish
@@ -79,9 +90,17 @@ def _find_duplicate(session_id: Any, client_id: str | None) -> Admission | None:
     if not client_id:
         return None
     run = Run.objects.filter(session_id=session_id, client_id=client_id).first()
-    if run is None:
+    if run is not None:
+        return Admission(run.id, run.first_seq, run.status, duplicate=True)
+    steer = (
+        Steer.objects.filter(session_id=session_id, client_id=client_id)
+        .values_list("run_id", "seq", "run__status")
+        .first()
+    )
+    if steer is None:
         return None
-    return Admission(run.id, run.first_seq, run.status, duplicate=True)
+    run_id, seq, status = steer
+    return Admission(run_id, seq, status, steered=True, duplicate=True)
 
 
 def _admit(
@@ -127,6 +146,8 @@ def _admit(
                 )
                 interrupted = active
         session = allocate_seqs(session_id, 1, now, title=_title_from(text))
+        if policy == Policy.STEER and active is not None and _inbox_open(active):
+            return _steer(session_id, active, text, client_id, session.last_seq, now)
         run = Run.objects.create(
             session_id=session_id,
             status=status,
@@ -160,6 +181,53 @@ def _admit(
         envelope=row.envelope(),
         spec=spec,
     )
+
+
+def _inbox_open(run_id: Any) -> bool:
+    """Whether the working run still takes steering messages. Locks its row
+    (the session's is already locked by the seq allocation), so the run's
+    closing of its inbox comes wholly before or after this admission."""
+    return (
+        Run.objects.select_for_update()
+        .filter(pk=run_id, status=Run.Status.RUNNING, inbox_closed=False)
+        .values_list("pk", flat=True)
+        .first()
+        is not None
+    )
+
+
+def _steer(
+    session_id: Any, run_id: Any, text: str, client_id: str | None, seq: int, now
+) -> Admission:
+    """Store a steering message as the working run's `user_message`."""
+    Steer.objects.create(
+        session_id=session_id, run_id=run_id, seq=seq, text=text, client_id=client_id
+    )
+    message = UserMessage(text, client_id or None, steer=True)
+    (row,) = event_rows(session_id, run_id, [message], seq, now)
+    Event.objects.append_rows([row])
+    return Admission(
+        run_id, seq, Run.Status.RUNNING, steered=True, envelope=row.envelope()
+    )
+
+
+def take_steers(run_id: Any, after_seq: int, closing: bool) -> list[tuple[int, str]]:
+    """Hand a run the steering messages after `after_seq` it has not taken,
+    as (seq, text), oldest first; when it is `closing` and there are none,
+    close its inbox. The run row's lock orders this against `_inbox_open`;
+    the steers are read after taking it, so one committed meanwhile is seen.
+    (A resumed run reads the earlier ones in its stored events: its
+    `after_seq` is where those end.)"""
+    with transaction.atomic():
+        if closing:
+            list(Run.objects.select_for_update().filter(pk=run_id).values("pk"))
+        waiting = Steer.objects.filter(run_id=run_id, seq__gt=after_seq, taken=False)
+        steers = list(waiting.order_by("seq").values_list("pk", "seq", "text"))
+        if steers:
+            Steer.objects.filter(pk__in=[pk for pk, _, _ in steers]).update(taken=True)
+        elif closing:
+            Run.objects.filter(pk=run_id).update(inbox_closed=True)
+    return [(seq, text) for _, seq, text in steers]
 
 
 def _title_from(text: str) -> str:

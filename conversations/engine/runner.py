@@ -34,6 +34,7 @@ from agents.events import (
 )
 from agents.transcript import PartialAnswer, closing_events
 from conversations.agent_factory import build_agent, run_context
+from conversations.engine.admission import take_steers
 from conversations.engine.approvals import granted
 from conversations.engine.process import EngineProcess
 from conversations.engine.recorder import EventRecorder, with_retries
@@ -47,6 +48,21 @@ from conversations.engine.storage import (
 from conversations.engine.threads import in_db_thread
 
 logger = logging.getLogger(__name__)
+
+
+class SteerInbox:
+    """The run's steering messages, read from the database at each step (they
+    may have been admitted by any instance)."""
+
+    def __init__(self, run_id, after_seq: int) -> None:
+        self.run_id = run_id
+        self.after_seq = after_seq
+
+    async def take(self, closing: bool) -> list[str]:
+        steers = await in_db_thread(take_steers, self.run_id, self.after_seq, closing)
+        if steers:
+            self.after_seq = steers[-1][0]
+        return [text for _, text in steers]
 
 
 class RunDriver:
@@ -119,13 +135,14 @@ class RunDriver:
             async with EngineProcess.current().slots:
                 agent = await build_agent(self.spec)
                 context = run_context(self.spec)
-                progress = []
-                if self.spec.resuming:
-                    progress = await in_db_thread(
+                progress, seen = [], self.spec.first_seq
+                if self.spec.resuming:  # steers up to `seen` are in its events
+                    progress, seen = await in_db_thread(
                         load_progress, self.spec.run_id, self.spec.first_seq
                     )
+                inbox = SteerInbox(self.spec.run_id, seen)
                 async for event in agent.run(
-                    self.spec.message, context, self.tokens, progress
+                    self.spec.message, context, self.tokens, progress, inbox
                 ):
                     finished = await self.take(event)
                     if finished is not None:

@@ -15,9 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.base import Policy
-from conversations.agent_factory import policy_for
+from conversations.agent_factory import policy_for, steering_for
 from conversations.engine import approvals
-from conversations.engine.admission import Admission, admit_message, promote_next_queued
+from conversations.engine.admission import (
+    Admission,
+    SteeringRefused,
+    admit_message,
+    promote_next_queued,
+)
 from conversations.engine.forks import Retry, fork_session
 from conversations.engine.process import EngineProcess
 from conversations.engine.runner import RunDriver
@@ -36,19 +41,31 @@ logger = logging.getLogger(__name__)
 
 
 async def submit_message(
-    session_id: Any, agent: str, text: str, client_id: str | None = None
+    session_id: Any,
+    agent: str,
+    text: str,
+    client_id: str | None = None,
+    steer: bool = False,
 ) -> Admission:
-    """Store a user message and start (or queue) its run under the agent's policy.
+    """Store a user message and start (or queue) its run under the agent's
+    policy, or with `steer` hand it to the working run where the agent takes
+    steering messages.
 
-    Raises `RunInProgress` when the policy is `reject` and a run is active.
+    Raises `RunInProgress` when the policy is `reject` and a run is active,
+    `SteeringRefused` for `steer` to an agent that takes none.
     """
     engine = start_engine()
+    policy = policy_for(agent)
+    if steer:
+        if not steering_for(agent):
+            raise SteeringRefused(agent)
+        policy = Policy.STEER
     admission = await in_db_thread(
         admit_message,
         session_id,
         text,
         client_id,
-        policy_for(agent),
+        policy,
         settings.RUN_STALE_SECONDS,
     )
     if admission.duplicate:
@@ -89,7 +106,8 @@ async def _drive(spec: RunSpec) -> None:
     follow = await RunDriver(spec).drive()
     if follow is not None:  # decided before it could wait: on it goes
         launch(follow)
-    elif policy_for(spec.agent) != Policy.REJECT:  # no queue to look at otherwise
+    elif policy_for(spec.agent) != Policy.REJECT or steering_for(spec.agent):
+        # (A message sent to steer may have arrived as the run answered.)
         await start_next_queued(spec.session_id)
 
 

@@ -386,10 +386,13 @@ def load_spec(run_id: Any, resuming: bool = False) -> RunSpec:
     )
 
 
-def load_progress(run_id: Any, first_seq: int) -> list[PersistedEvent]:
-    """A run's stored events after its user message: what it resumes from."""
+def load_progress(run_id: Any, first_seq: int) -> tuple[list[PersistedEvent], int]:
+    """A run's stored events after its user message, what it resumes from,
+    and the seq they end at (`first_seq` when there are none)."""
     rows = Event.objects.filter(run_id=run_id, seq__gt=first_seq).order_by("seq")
-    return [from_wire(t, data) for t, data in rows.values_list("type", "data")]
+    stored = list(rows.values_list("seq", "type", "data"))
+    last = stored[-1][0] if stored else first_seq
+    return [from_wire(t, data) for _, t, data in stored], last
 
 
 def interrupt_run(run_id: Any, reason: str) -> list[dict]:

@@ -69,7 +69,8 @@ def test_agents_are_listed_with_tools_capabilities_and_policy(api):
     assert set(agents) == set(agent_names())
     math = agents["math"]
     assert set(math) == {
-        *("name", "description", "tools", "capabilities", "policy", "examples")
+        *("name", "description", "tools", "capabilities", "policy", "examples"),
+        "steering",
     }
     assert "multiply" in math["tools"]
     assert math["capabilities"] == ["sessions", "state"]

@@ -50,8 +50,8 @@ async def test_events_read_back_equal_the_events_the_agent_yielded(alice, monkey
         agent = await real_build(spec)
         original_run = agent.run
 
-        async def run(message, ctx, usage=None, progress=()):
-            async for event in original_run(message, ctx, usage, progress):
+        async def run(message, ctx, usage=None, progress=(), inbox=None):
+            async for event in original_run(message, ctx, usage, progress, inbox):
                 yielded.append(event)
                 yield event
 

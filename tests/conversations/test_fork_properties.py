@@ -81,6 +81,4 @@ def test_a_fork_at_any_boundary_has_the_parents_state_as_of_then(test_agents, ru
     assert transcript(session.id, session.last_seq) == parent_events
     assert state_of(session.id) == states[session.last_seq]
     assert state_of(None, "user", user=user) == user_state
-    assert AgentState.objects.filter(scope="user", user=user).count() == len(
-        user_state
-    )
+    assert AgentState.objects.filter(scope="user", user=user).count() == len(user_state)
