@@ -28,6 +28,8 @@ def session_header(session: ChatSession) -> dict[str, Any]:
         "owner": session.owner.get_username(),
         "created_at": session.created_at.isoformat(),
         "last_activity": session.last_activity.isoformat(),
+        "parent": str(session.parent_id) if session.parent_id else None,
+        "forked_at": session.forked_at,
         "review": {
             "reviewed": session.reviewed,
             "by": session.reviewed_by.get_username() if session.reviewed_by else None,
@@ -108,8 +110,9 @@ def _code(value: Any) -> str:
 def event_markdown(envelope: dict) -> str | None:
     """One event as a Markdown block; bookkeeping events say nothing."""
     match ev.from_wire(envelope["type"], envelope["data"]):
-        case ev.UserMessage(text=text):
-            return f"### User\n\n{quoted(text)}"
+        case ev.UserMessage(text=text, steer=steer):
+            when = " (while the agent worked)" if steer else ""
+            return f"### User{when}\n\n{quoted(text)}"
         case ev.Info(text=text):
             return f"**Info:** {inline(text)}"
         case ev.Thought(text=text):
@@ -178,6 +181,9 @@ def transcript_markdown(session: ChatSession, envelopes: Iterable[dict]) -> str:
         f"Agent `{header['agent']}` · {header['owner']} · started "
         f"{session.created_at:%Y-%m-%d %H:%M:%S} UTC",
     ]
+    if session.forked_at is not None:
+        origin = f"session `{header['parent']}`" if header["parent"] else "a session"
+        lines += ["", f"Forked from {origin} after event {session.forked_at}"]
     if review := review_markdown(header["review"]):
         lines += ["", review]
     ratings = {rating["seq"]: rating for rating in feedback(session)}

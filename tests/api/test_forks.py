@@ -283,3 +283,19 @@ def test_forks_of_forks_stay_one_family_and_outlive_their_parent(api, three_turn
     }
     assert api.delete(f"/api/sessions/{three_turns.id}/").status_code == 204
     assert len(events_of(grandchild["id"])) == 7
+
+
+def test_exports_of_a_fork_name_its_parent_and_the_point_it_was_forked(
+    api, three_turns
+):
+    fork = api.post(
+        f"/api/sessions/{three_turns.id}/fork/", {"at": 7}, format="json"
+    ).json()
+    document = api.get(f"/api/sessions/{fork['id']}/export/?format=json").json()
+    assert document["session"]["parent"] == str(three_turns.id)
+    assert document["session"]["forked_at"] == 7
+    assert len(document["events"]) == 7
+    markdown = api.get(f"/api/sessions/{fork['id']}/export/?format=md").content.decode()
+    assert f"Forked from session `{three_turns.id}` after event 7" in markdown
+    original = api.get(f"/api/sessions/{three_turns.id}/export/?format=json").json()
+    assert original["session"]["parent"] is None

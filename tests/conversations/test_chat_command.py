@@ -44,6 +44,23 @@ def test_json_flag_prints_envelopes():
     assert envelopes[-1]["type"] == "run_finished"
 
 
+def test_fork_sends_the_message_in_a_fork_and_leaves_the_session_as_it_was():
+    _, err = chat("--agent", "math", "add 2 and 2")
+    original = ChatSession.objects.get(pk=err.split()[1])
+    boundary = original.last_seq
+    lines, err = chat("--session", str(original.pk), "--fork", "0", "add 3 and 3")
+    assert "6" in next(line for line in lines if line.startswith("FINAL:"))
+    assert f"forked {original.pk} after event 0" in err
+    fork = ChatSession.objects.exclude(pk=original.pk).get()
+    assert (fork.parent_id, fork.forked_at) == (original.pk, 0)
+    original.refresh_from_db()
+    assert original.last_seq == boundary
+    with pytest.raises(CommandError, match="not a run boundary"):
+        chat("--session", str(original.pk), "--fork", "2", "again")
+    with pytest.raises(CommandError, match="needs --session"):
+        chat("--fork", "0", "again")
+
+
 @pytest.mark.parametrize(
     "args", [["--agent", "nobody", "hi"], ["--session", "not-a-uuid", "hi"]], ids=str
 )

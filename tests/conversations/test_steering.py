@@ -10,6 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from conversations.engine.admission import SteeringRefused
+from conversations.export import transcript_markdown
 from conversations.engine.service import submit_message, wait_for_run
 from conversations.models import Run, Steer
 from tests.api.test_messages import Script
@@ -58,6 +59,8 @@ async def test_a_steering_message_joins_the_working_run_at_its_next_step(
 
     again = await submit_message(session.id, "steered", "only the black ones", "c2")
     assert again.duplicate and (again.run_id, again.seq) == (first.run_id, steer.seq)
+    markdown = await database_sync_to_async(transcript_markdown)(session, envelopes)
+    assert "### User (while the agent worked)\n\n> only the black ones" in markdown
 
 
 async def test_steer_on_one_message_overrides_the_agents_policy(alice, test_agents):

@@ -17,6 +17,7 @@ from conversations.agent_factory import agent_names, default_agent
 from conversations.delivery import follow
 from conversations.engine.admission import RunInProgress
 from conversations.engine.approvals import AlreadyResolved, ApprovalForbidden
+from conversations.engine.forks import ForkRefused, fork_session
 from conversations.engine.service import (
     resolve_approval,
     submit_message,
@@ -64,6 +65,8 @@ def describe(frame: dict) -> str:
             text = f"{code}: {message}"
         case ev.RunFinished(status=status, duration_ms=ms):
             text = f"{status} in {ms:.0f} ms"
+        case ev.UserMessage(text=text, steer=True):
+            text = f"{text} (while the agent worked)"
         case ev.UserMessage(text=text) | ev.Info(text=text) | ev.Thought(text=text):
             pass
         case ev.Final(text=text) | ev.Delta(text=text):
@@ -83,6 +86,13 @@ class Command(BaseCommand):
         parser.add_argument("--agent", help="agent name (default: the default agent)")
         parser.add_argument("--session", help="continue this session (its id)")
         parser.add_argument(
+            "--fork",
+            type=int,
+            metavar="SEQ",
+            help="with --session: send the message in a fork of it made after "
+            "event SEQ (0, or a run_finished), leaving the session as it is",
+        )
+        parser.add_argument(
             "--user", default="cli", help="whose session (created if missing)"
         )
         parser.add_argument(
@@ -90,7 +100,7 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, message, agent, session, user, as_json: bool, **options
+        self, *args, message, agent, session, fork, user, as_json: bool, **options
     ) -> None:
         agent = agent or default_agent()
         if agent not in agent_names():
@@ -98,6 +108,14 @@ class Command(BaseCommand):
                 f"unknown agent {agent!r}; try: {', '.join(agent_names())}"
             )
         chat_session = self._session(session, agent, user)
+        if fork is not None:
+            if session is None:
+                raise CommandError("--fork needs --session: the session to fork")
+            try:
+                chat_session = fork_session(chat_session.pk, fork)
+            except ForkRefused as refusal:
+                raise CommandError(refusal.message) from None
+            self.stderr.write(f"forked {session} after event {fork}")
         self.stderr.write(f"session {chat_session.id}")
         try:
             asyncio.run(self._chat(chat_session, message, as_json=as_json))
