@@ -10,8 +10,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from conversations.engine.admission import SteeringRefused
-from conversations.export import transcript_markdown
 from conversations.engine.service import submit_message, wait_for_run
+from conversations.export import transcript_markdown
 from conversations.models import Run, Steer
 from tests.api.test_messages import Script
 from tests.conversations.test_engine import stored, wait_until
