@@ -13,7 +13,17 @@ import resource
 import time
 from pathlib import Path
 
-from bench import approvals, bigsession, fanout, idle, latency, profile, stream, users
+from bench import (
+    approvals,
+    bigsession,
+    fanout,
+    forks,
+    idle,
+    latency,
+    profile,
+    stream,
+    users,
+)
 from bench.analysis import INTRO, analysis
 from bench.calibration import bracketed
 from bench.report import Report, Row, table_text, write
@@ -31,6 +41,7 @@ SCENARIOS = (
     "uvicorn",
     "profile",
     "approvals",
+    "forks",
 )
 # Tiny sizes for the test suite's smoke test: the code runs, the figures mean nothing.
 SMOKE = dataclasses.replace(
@@ -123,6 +134,9 @@ def run_stack(
     if "approvals" in only:
         with phase("8 approvals"):
             approvals.run(report, stack, sizes)
+    if "forks" in only:
+        with phase("9 forks"):
+            forks.run(report, stack, sizes)
     if "profile" in only and services:
         text = profile.run(report, stack, sizes)
         report.note(

@@ -26,21 +26,23 @@ STEPS_PER_RUN = 5  # thought, tool call, tool result each
 EVENTS_PER_RUN = 4 + 3 * STEPS_PER_RUN  # plus message, start, final, finish
 
 
-def fill_session(owner: Any, runs: int) -> tuple[str, int]:
-    """A session of `runs` finished math runs, stored as the engine stores them."""
+def fill_session(owner: Any, runs: int, state: bool = False) -> tuple[str, int]:
+    """A session of `runs` finished math runs, stored as the engine stores them;
+    with `state`, each run also writes one of ten session-state keys."""
     from django.db import transaction
 
     from agents.events import (
         Final,
         RunFinished,
         RunStarted,
+        StateDelta,
         Thought,
         ToolCall,
         ToolResult,
         UserMessage,
     )
     from conversations.engine.storage import store_events
-    from conversations.models import ChatSession, Run
+    from conversations.models import AgentState, ChatSession, Run
 
     session = ChatSession.objects.create(owner=owner, agent="math", title="big")
     for n in range(runs):
@@ -51,11 +53,20 @@ def fill_session(owner: Any, runs: int) -> tuple[str, int]:
                 ToolCall(f"c{k}", "add", {"a": n, "b": k}),
                 ToolResult(f"c{k}", "add", n + k, 0.1),
             ]
+        if state:
+            steps.append(StateDelta("session", {f"key{n % 10}": n}))
         steps += [Final(f"answer {n}"), RunFinished("succeeded", 12.5)]
         with transaction.atomic():
             run = Run.objects.create(session=session, status="succeeded", message="q")
             rows = store_events(session.id, run.id, steps)
             Run.objects.filter(pk=run.pk).update(first_seq=rows[0].seq)
+            if state:
+                AgentState.objects.update_or_create(
+                    scope="session",
+                    session=session,
+                    key=f"key{n % 10}",
+                    defaults={"agent": "math", "value": n},
+                )
     last = ChatSession.objects.get(pk=session.pk).last_seq
     return str(session.id), last
 

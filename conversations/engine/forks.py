@@ -7,8 +7,8 @@ is only read: its transcript, seqs and watchers are untouched. User- and
 agent-scope state belongs to the user and the agent, so forks share it.
 
 The copy is a constant number of statements whatever the transcript's length:
-runs are copied with new ids in one bulk insert, events with `INSERT ... SELECT`
-mapping each old run id to its copy, state in one bulk insert.
+runs and events each in one `INSERT ... SELECT` joined to a table of each old
+run id and its copy's new one, state in one bulk insert.
 """
 
 from __future__ import annotations
@@ -95,8 +95,7 @@ def fork_session(session_id: Any, at: int, title: str | None = None) -> ChatSess
             forked_at=at,
             family=parent.family_root,
         )
-        run_ids = _copy_runs(parent.pk, fork.pk, at)
-        _copy_events(parent.pk, fork.pk, at, run_ids)
+        _copy_rows(parent.pk, fork.pk, at)
         AgentState.objects.bulk_create(
             AgentState(
                 scope=AgentState.Scope.SESSION,
@@ -193,45 +192,52 @@ def replay(deltas: Iterable[dict]) -> dict[str, Any]:
     return state
 
 
-def _copy_runs(parent_id: Any, fork_id: Any, at: int) -> dict[Any, Any]:
-    """Copy the runs begun by `at` (all finished: `at` is a boundary); return
-    each old id's new one."""
-    copies, mapping = [], {}
-    for run in Run.objects.filter(session_id=parent_id, first_seq__lte=at):
-        old_id, run.id = run.pk, uuid.uuid4()
-        run.session_id = fork_id
-        copies.append(run)
-        mapping[old_id] = run.id
-    Run.objects.bulk_create(copies)
-    return mapping
-
-
-def _copy_events(parent_id: Any, fork_id: Any, at: int, run_ids: dict) -> None:
-    """Copy events `1..at` in SQL, each pointing at its run's copy."""
+def _copy_rows(parent_id: Any, fork_id: Any, at: int) -> None:
+    """Copy the runs begun by `at` (all finished: `at` is a boundary) with new
+    ids, then their events (all of them `<= at`) pointing at those copies, each in one
+    `INSERT ... SELECT` joined to a table of (old id, new id) pairs."""
+    old_ids = list(
+        Run.objects.filter(session_id=parent_id, first_seq__lte=at).values_list(
+            "pk", flat=True
+        )
+    )
     conn = connections[DEFAULT_DB_ALIAS]
-    table = conn.ops.quote_name(Event._meta.db_table)
-    session_value = ChatSession._meta.pk.get_db_prep_value
+    quote = conn.ops.quote_name
     run_value = Run._meta.pk.get_db_prep_value
-    pairs = list(run_ids.items())
+    session_value = ChatSession._meta.pk.get_db_prep_value
+    fork, parent = session_value(fork_id, conn), session_value(parent_id, conn)
+    runs, events = quote(Run._meta.db_table), quote(Event._meta.db_table)
+    columns = [
+        f.column
+        for f in Run._meta.concrete_fields
+        if f.column not in ("id", "session_id")
+    ]
+    copied = ", ".join(f"r.{quote(c)}" for c in columns)
+    named = ", ".join(quote(c) for c in columns)
     with conn.cursor() as cursor:
-        for start in range(0, len(pairs), RUNS_PER_STATEMENT):
-            chunk = pairs[start : start + RUNS_PER_STATEMENT]
-            cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
-            params: list[Any] = [session_value(fork_id, conn)]
-            for old, new in chunk:
-                params += [run_value(old, conn), run_value(new, conn)]
-            params += [session_value(parent_id, conn), at]
-            params += [run_value(old, conn) for old, _ in chunk]
+        for start in range(0, len(old_ids), RUNS_PER_STATEMENT):
+            chunk = old_ids[start : start + RUNS_PER_STATEMENT]
+            pairs = ", ".join(["(%s, %s)"] * len(chunk))
+            mapping: list[Any] = []
+            for old in chunk:
+                mapping += [run_value(old, conn), run_value(uuid.uuid4(), conn)]
+            with_mapping = f"WITH m (old, new) AS (VALUES {pairs}) "
             cursor.execute(
-                f"INSERT INTO {table} (session_id, seq, run_id, type, data, ts) "
-                f"SELECT %s, seq, CASE run_id {cases} END, type, data, ts "
-                f"FROM {table} WHERE session_id = %s AND seq <= %s "
-                f"AND run_id IN ({', '.join(['%s'] * len(chunk))})",
-                params,
+                f"{with_mapping}INSERT INTO {runs} (id, session_id, {named}) "
+                f"SELECT m.new, %s, {copied} FROM m CROSS JOIN {runs} r "
+                "WHERE r.id = m.old",
+                [*mapping, fork],
+            )
+            cursor.execute(
+                f"{with_mapping}INSERT INTO {events} "
+                "(session_id, seq, run_id, type, data, ts) "
+                f"SELECT %s, e.seq, m.new, e.type, e.data, e.ts FROM m "
+                f"CROSS JOIN {events} e WHERE e.run_id = m.old",
+                [*mapping, fork],
             )
         cursor.execute(  # events outside any run
-            f"INSERT INTO {table} (session_id, seq, run_id, type, data, ts) "
-            f"SELECT %s, seq, NULL, type, data, ts FROM {table} "
+            f"INSERT INTO {events} (session_id, seq, run_id, type, data, ts) "
+            f"SELECT %s, seq, NULL, type, data, ts FROM {events} "
             "WHERE session_id = %s AND seq <= %s AND run_id IS NULL",
-            [session_value(fork_id, conn), session_value(parent_id, conn), at],
+            [fork, parent, at],
         )

@@ -19,7 +19,7 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
     output = tmp_path / "benchmarks.md"
     command = [
         sys.executable, "-m", "bench", "--smoke", "--stacks", "embedded",
-        "--only", "stream,users,fanout,big,idle,latency,approvals",
+        "--only", "stream,users,fanout,big,idle,latency,approvals,forks",
         "--sqlite", str(tmp_path / "bench.sqlite3"), "--output", str(output),
     ]  # fmt: skip
     done = subprocess.run(
