@@ -255,6 +255,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         """The session was deleted: nothing more will come."""
         await self.close(code=CLOSE_NOT_FOUND)
 
+    async def user_versions(self, message: dict) -> None:
+        """A fork was made in this session's family: say so, live-only."""
+        if message["family"] == str(self.session.family_root):
+            frame = {"type": "versions", "session": message["session"]}
+            await self.send_json(frame)
+
     async def user_credentials_revoked(self, message: dict) -> None:
         """The owner's API token was replaced: a socket opened with it closes."""
         if self.scope.get("token_key") == message.get("token"):

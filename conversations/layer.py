@@ -24,6 +24,7 @@ EVENTS = "session.events"
 CANCEL = "run.cancel"
 SESSION_DELETED = "session.deleted"
 CREDENTIALS_REVOKED = "user.credentials_revoked"
+VERSIONS = "user.versions"
 # Every process's control channel is in this group; cancels are rare, so each is
 # told to all, and only the process driving the run acts on it.
 CONTROL_GROUP = "runs.control"
@@ -99,6 +100,15 @@ async def publish_credentials_revoked(user_id: Any, token: str) -> None:
     """Close the user's sockets that were opened with the API token `token`."""
     await _send_quietly(
         user_group(user_id), {"type": CREDENTIALS_REVOKED, "token": token}
+    )
+
+
+async def publish_new_version(user_id: Any, family: Any, session_id: Any) -> None:
+    """Tell the user's sockets on any session of `family` that it has a new
+    version (a fork), so every tab can offer it without a reload."""
+    await _send_quietly(
+        user_group(user_id),
+        {"type": VERSIONS, "family": str(family), "session": str(session_id)},
     )
 
 

@@ -22,8 +22,7 @@ from conversations.api.serializers import (
     VersionsSerializer,
 )
 from conversations.api.throttling import MessageRateThrottle
-from conversations.engine import forks
-from conversations.engine.service import retry_in_fork
+from conversations.engine import forks, service
 from conversations.models import ChatSession
 
 REFUSALS = (400, 401, 404, 409, 415, 429)
@@ -49,8 +48,8 @@ class ForkActions:
             serializer.validated_data.get("title"),
         )
         with engine_refusals():
-            fork = forks.fork_session(session.pk, at, title)
-        return Response(self.session_data(fork), status=status.HTTP_201_CREATED)
+            made = async_to_sync(service.fork)(session.pk, at, title)
+        return Response(self.session_data(made), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=EditSerializer,
@@ -87,7 +86,9 @@ class ForkActions:
             return self._retry(session, retry, None)
 
     def _retry(self, session: ChatSession, retry: forks.Retry, client_id) -> Response:
-        fork_id, admission = async_to_sync(retry_in_fork)(session.pk, retry, client_id)
+        fork_id, admission = async_to_sync(service.retry_in_fork)(
+            session.pk, retry, client_id
+        )
         body = {"session": fork_id, "run": admission.run_id, "seq": admission.seq}
         return Response(RetriedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 

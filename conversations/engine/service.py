@@ -34,8 +34,13 @@ from conversations.engine.storage import (
     request_cancel,
 )
 from conversations.engine.threads import in_db_thread
-from conversations.layer import publish_cancel, publish_frames, publish_session_deleted
-from conversations.models import Approval, Run
+from conversations.layer import (
+    publish_cancel,
+    publish_frames,
+    publish_new_version,
+    publish_session_deleted,
+)
+from conversations.models import Approval, ChatSession, Run
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +87,21 @@ async def submit_message(
     return admission
 
 
+async def fork(session_id: Any, at: int, title: str | None = None) -> ChatSession:
+    """Fork a session at a run boundary and tell the owner's other tabs.
+    Raises `ForkRefused` (nothing is created then)."""
+    made = await in_db_thread(fork_session, session_id, at, title)
+    await publish_new_version(made.owner_id, made.family_root, made.pk)
+    return made
+
+
 async def retry_in_fork(
     session_id: Any, retry: Retry, client_id: str | None = None
 ) -> tuple[Any, Admission]:
     """A new version of a turn: fork the session just before the run it
-    replaces and send the message there; return the fork's id and admission.
-    Raises `ForkRefused` (nothing is created then)."""
-    fork = await in_db_thread(fork_session, session_id, retry.at)
-    return fork.pk, await submit_message(fork.pk, fork.agent, retry.text, client_id)
+    replaces and send the message there; return the fork's id and admission."""
+    made = await fork(session_id, retry.at)
+    return made.pk, await submit_message(made.pk, made.agent, retry.text, client_id)
 
 
 def launch(spec: RunSpec) -> asyncio.Task:

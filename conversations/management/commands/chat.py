@@ -8,7 +8,7 @@ import sys
 import uuid
 from typing import assert_never
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,7 +17,10 @@ from conversations.agent_factory import agent_names, default_agent
 from conversations.delivery import follow
 from conversations.engine.admission import RunInProgress
 from conversations.engine.approvals import AlreadyResolved, ApprovalForbidden
-from conversations.engine.forks import ForkRefused, fork_session
+from conversations.engine.forks import ForkRefused
+from conversations.engine.service import (
+    fork as fork_session,
+)
 from conversations.engine.service import (
     resolve_approval,
     submit_message,
@@ -112,7 +115,7 @@ class Command(BaseCommand):
             if session is None:
                 raise CommandError("--fork needs --session: the session to fork")
             try:
-                chat_session = fork_session(chat_session.pk, fork)
+                chat_session = async_to_sync(fork_session)(chat_session.pk, fork)
             except ForkRefused as refusal:
                 raise CommandError(refusal.message) from None
             self.stderr.write(f"forked {session} after event {fork}")
