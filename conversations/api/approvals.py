@@ -95,9 +95,25 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class GrantSerializer(serializers.ModelSerializer):
+    session_title = serializers.CharField(
+        source="session.title",
+        read_only=True,
+        allow_null=True,
+        help_text="The title of the session a `session` grant holds in, else null.",
+    )
+
     class Meta:
         model = Grant
-        fields = ["id", "agent", "scope", "session", "tool", "approval", "created_at"]
+        fields = [
+            "id",
+            "agent",
+            "scope",
+            "session",
+            "session_title",
+            "tool",
+            "approval",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -196,4 +212,4 @@ class GrantViewSet(
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Grant.objects.none()
-        return Grant.objects.filter(user=self.request.user)
+        return Grant.objects.filter(user=self.request.user).select_related("session")

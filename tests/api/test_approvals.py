@@ -188,6 +188,7 @@ async def test_grants_are_listed_and_revoked_by_their_owner_only(
         "notes",
     )
     assert grant["approval"] == approval["id"]
+    assert grant["session"] is None and grant["session_title"] is None
     assert (await bob_script.get("/api/grants/")).json() == []
     gone = await bob_script.client.delete(
         f"/api/grants/{grant['id']}/", headers=bob_script.headers
@@ -202,6 +203,21 @@ async def test_grants_are_listed_and_revoked_by_their_owner_only(
     assert (await script.get("/api/grants/")).json() == []
     again = await pending_note(script, alice, "Save a note: again")  # asks again
     assert again["status"] == "pending"
+
+
+async def test_a_grant_for_one_session_names_that_session_and_its_title(alice, script):
+    approval = await pending_note(script, alice)
+    await script.post(
+        f"/api/approvals/{approval['id']}/resolve/",
+        {"decision": "approve", "remember": "session"},
+    )
+    await wait_for_run(approval["run"])
+
+    (grant,) = (await script.get("/api/grants/")).json()
+
+    assert grant["scope"] == "session" and grant["session"] == approval["session"]
+    session = (await script.get(f"/api/sessions/{approval['session']}/")).json()
+    assert grant["session_title"] == session["title"] != ""
 
 
 async def test_the_approval_list_costs_the_same_queries_for_many_rows(alice, script):
