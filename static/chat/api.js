@@ -55,6 +55,11 @@ export async function pendingApprovals() {
   return results;
 }
 
+/** The consent the user kept for later calls ("always for this chat/agent"),
+ * newest first: a short list, never paged. */
+export const listGrants = () => request("GET", "/api/grants/");
+export const revokeGrant = (id) => request("DELETE", `/api/grants/${encodeURIComponent(id)}/`);
+
 export const getSession = (id) => request("GET", session(id));
 export const createSession = (agent) => request("POST", "/api/sessions/", { agent });
 export const renameSession = (id, title) => request("PATCH", session(id), { title });

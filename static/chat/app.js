@@ -7,6 +7,7 @@ import { Composer } from "./composer.js";
 import { sessionDialogs } from "./dialogs.js";
 import { Drawer } from "./drawer.js";
 import { feedbackControls } from "./feedback.js";
+import { GrantsDialog } from "./grants.js";
 import { messageRefusal } from "./rejections.js";
 import { Sidebar } from "./sidebar.js";
 import { SessionSocket } from "./socket.js";
@@ -105,6 +106,7 @@ function closeSession() {
   state.outbox?.settle(false);
   state.outbox = null;
   state.session = null;
+  state.transcript?.close();
   state.transcript = null;
   state.askedResumeAfter = null;
   $("transcript").replaceChildren();
@@ -219,6 +221,7 @@ function askResume(after) {
 }
 
 function transcriptChanged() {
+  scrollToEnd(); // also for an approval card shown after its hold (transcript.js)
   const activity = state.transcript.activity;
   const { unfinished: wasUnfinished, awaiting: wasAwaiting } = composer.state;
   composer.set(activity);
@@ -302,10 +305,11 @@ async function transmit() {
 }
 
 /** Send a decision on an approval: the server's reply, or null when not sent. */
-function decide({ approval, decision, args, reason }) {
+function decide({ approval, decision, args, reason, remember }) {
   const frame = { type: "resolve", approval, decision };
   if (args !== undefined) frame.args = args;
   if (reason) frame.reason = reason;
+  if (remember) frame.remember = remember;
   return state.socket ? state.socket.request(frame) : Promise.resolve(null);
 }
 
@@ -333,7 +337,7 @@ function routeFromLocation() {
   return id ? openSession(id) : showWelcome();
 }
 
-// --- dialogs: rename and delete ---------------------------------------------
+// --- dialogs: rename and delete, and the tools always allowed ----------------
 
 sessionDialogs({
   current: () => state.session,
@@ -345,6 +349,8 @@ sessionDialogs({
   },
   report,
 });
+
+new GrantsDialog(report);
 
 // --- layout: the sidebar slides over the chat on a phone ---------------------
 

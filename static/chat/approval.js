@@ -1,8 +1,9 @@
 // The approval card of a tool call that waits for a person (PROTOCOL.md section
-// 5): who decides and by when, Approve / Edit / Reject while it is pending, and
-// the decision once `approval_resolved` is stored. The card is drawn from stored
-// events only, so every tab and every reload shows the same one; only a decision
-// on its way and the server's refusal of it belong to this tab.
+// 5): who decides and by when, Approve (once, or always in this chat or with this
+// agent) / Edit / Reject while it is pending, and the decision once
+// `approval_resolved` is stored. The card is drawn from stored events only, so
+// every tab and every reload shows the same one; only a decision on its way and
+// the server's refusal of it belong to this tab.
 
 import { el } from "./dom.js";
 import { decisionRefusal } from "./rejections.js";
@@ -31,11 +32,15 @@ function field(tag, id, labelText) {
   return [label, input];
 }
 
-/** What the decision was, by whom and why, in one line. */
+/** What the decision was, by whom and why, in one line. A grant on a person's
+ * decision is the consent they asked to keep; on a decision nobody made now, the
+ * consent kept earlier. */
 function decisionText({ decision, by, reason, grant }) {
   if (decision === "expired") return "Expired: nobody decided in time";
-  const who = by ? ` by ${by}` : grant ? " (you allowed this before)" : "";
-  return `${DECISIONS[decision] ?? decision}${who}${reason ? `: ${reason}` : ""}`;
+  if (!by && grant) return `${DECISIONS[decision] ?? decision}: you allowed this before`;
+  const who = by ? ` by ${by}` : "";
+  const kept = by && grant ? ", and allowed from now on" : "";
+  return `${DECISIONS[decision] ?? decision}${who}${kept}${reason ? `: ${reason}` : ""}`;
 }
 
 export class ApprovalCard {
@@ -45,10 +50,11 @@ export class ApprovalCard {
    * @param {(decision: object) => Promise<object|null>} hooks.decide - sends a
    *   decision; the server's reply, or null when it could not be sent
    * @param {boolean} hooks.mayDecide - whether this user may decide it
+   * @param {string} [hooks.agent] - the agent that asked, for the "always" choices
    */
-  constructor(event, { decide, mayDecide }) {
+  constructor(event, { decide, mayDecide, agent }) {
     const { approval, tool, args, approver, expires_at: expiresAt } = event.data;
-    Object.assign(this, { approval, args, decide, mayDecide });
+    Object.assign(this, { approval, tool, args, approver, agent, decide, mayDecide });
     this.pending = true;
     this.busy = false; // a decision is on its way
 
@@ -85,13 +91,23 @@ export class ApprovalCard {
     );
   }
 
-  /** The three buttons and the two forms they open (each hidden until asked for). */
+  /** The buttons and the two forms they open (each hidden until asked for):
+   * Approve / Edit / Reject, then a row of approvals that are remembered.
+   * Approve comes first, so Tab reaches it first. */
   controls() {
-    this.actions = el("div", "approval-actions");
+    this.actions = el("div", "approval-choices");
     this.approveButton = button("Approve", "button button-small button-primary");
     this.editButton = button("Edit");
     this.rejectButton = button("Reject");
-    this.actions.append(this.approveButton, this.editButton, this.rejectButton);
+    const decide = el("div", "approval-actions");
+    decide.append(this.approveButton, this.editButton, this.rejectButton);
+    this.actions.append(decide);
+    const always = this.alwaysButtons();
+    if (always.length) {
+      const row = el("div", "approval-actions");
+      row.append(...always);
+      this.actions.append(row);
+    }
     this.approveButton.addEventListener("click", () => this.send({ decision: "approve" }));
 
     const argsId = `approval-args-${this.approval}`;
@@ -120,6 +136,24 @@ export class ApprovalCard {
       this.open(this.rejectForm, reasonInput);
     });
     return [this.actions, this.editForm, this.rejectForm];
+  }
+
+  /** Approve and remember it, for this chat or for every chat with this agent.
+   * Not offered for staff approvals: the consent kept is the owner's, and a
+   * four-eyes check that one decision switches off for good is no check. */
+  alwaysButtons() {
+    if (this.approver === "staff") return [];
+    const agent = this.agent ? ` with ${this.agent}` : " with this agent";
+    const choices = [
+      ["Always for this chat", "session", "in this chat"],
+      ["Always for this agent", "agent", `in all your chats${agent}`],
+    ];
+    return choices.map(([text, remember, where]) => {
+      const node = button(text);
+      node.title = `Approve, and run ${this.tool} without asking ${where} from now on`;
+      node.addEventListener("click", () => this.send({ decision: "approve", remember }));
+      return node;
+    });
   }
 
   /** A form in place of the buttons: its field, a submit and Cancel; Escape

@@ -14,7 +14,8 @@ export class Drawer {
     toggle.addEventListener("click", () => this.show(!this.isOpen));
     scrim.addEventListener("click", () => this.show(false));
     document.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && this.isOpen) {
+      // Escape in a dialog opened from the drawer closes the dialog only.
+      if (event.key === "Escape" && this.isOpen && !document.querySelector("dialog[open]")) {
         this.show(false);
         toggle.focus();
       }

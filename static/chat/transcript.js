@@ -6,6 +6,13 @@ import { renderMarkdown } from "./markdown.js";
 import { el } from "./dom.js";
 import { Turn } from "./turn.js";
 
+// A remembered grant decides a request in the same stored batch, so its
+// `approval_resolved` follows the `approval_requested` within milliseconds. A
+// request that ends what has arrived waits this long for it: a call that needs
+// nobody then shows its decision at once, instead of flashing Approve buttons
+// (and the composer's "waits for your approval") for a frame.
+const HOLD_REQUEST_MS = 150;
+
 export class Transcript {
   /**
    * @param {HTMLElement} container - the log element
@@ -24,14 +31,38 @@ export class Transcript {
     this.lastSeq = 0;
     this.turns = new Map();
     this.pending = new Map(); // client_id -> bubble of a message not stored yet
+    this.held = null; // {event, timer}: an approval_requested not shown yet
   }
 
-  /** Apply stored events; returns whether the transcript changed. */
-  applyAll(events) {
+  /** Apply stored events; returns whether the transcript changed. A request
+   * at their end is held (see HOLD_REQUEST_MS) unless `hold` is false. */
+  applyAll(events, { hold = true } = {}) {
+    if (this.held) {
+      clearTimeout(this.held.timer);
+      events = [this.held.event, ...events];
+      this.held = null;
+    }
+    const last = events.at(-1);
+    const holding = hold && last?.type === "approval_requested";
     let changed = false;
-    for (const event of events) changed = this.apply(event) || changed;
+    for (const event of holding ? events.slice(0, -1) : events) {
+      changed = this.apply(event) || changed;
+    }
+    if (holding && last.seq > this.lastSeq) {
+      const timer = setTimeout(() => {
+        this.held = null;
+        this.applyAll([last], { hold: false });
+      }, HOLD_REQUEST_MS);
+      this.held = { event: last, timer };
+    }
     if (changed) this.onChange();
     return changed;
+  }
+
+  /** The session is closed: nothing held may land in the next one's log. */
+  close() {
+    clearTimeout(this.held?.timer);
+    this.held = null;
   }
 
   apply(event) {

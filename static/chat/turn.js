@@ -46,6 +46,7 @@ export class Turn {
    */
   constructor(runId, { renderFeedback, decide, decidesStaff }) {
     Object.assign(this, { runId, renderFeedback, decide, decidesStaff });
+    this.agentName = null; // from run_started
     this.toolCards = new Map();
     this.approvals = new Map(); // call_id -> ApprovalCard
     this.stepCount = 0;
@@ -98,6 +99,7 @@ export class Turn {
   }
 
   started(event) {
+    this.agentName = event.data.agent;
     this.agent.textContent = event.data.agent ?? "Agent";
     this.agent.dataset.seq = event.seq;
     this.root.setAttribute("aria-label", `${this.agent.textContent}'s answer`);
@@ -151,6 +153,7 @@ export class Turn {
     const approval = new ApprovalCard(event, {
       decide: this.decide,
       mayDecide: approver !== "staff" || this.decidesStaff,
+      agent: this.agentName,
     });
     this.approvals.set(callId, approval);
     const entry = this.toolCards.get(callId);
