@@ -27,6 +27,7 @@ from conversations.engine.approvals import (
     ApprovalForbidden,
     ApprovalNotFound,
     BadArguments,
+    RememberRefused,
 )
 from conversations.engine.service import (
     cancel_active_run,
@@ -238,6 +239,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             await self.reject("already_resolved", "this approval was decided already")
         except BadArguments as error:
             await self.reject("bad_request", f"edited args refused: {error}")
+        except RememberRefused as error:
+            await self.reject("bad_request", str(error))
         else:
             await self.send_json({"type": "ack", "approval": str(approval_id)})
 

@@ -24,6 +24,7 @@ from conversations.engine.approvals import (
     ApprovalForbidden,
     ApprovalNotFound,
     BadArguments,
+    RememberRefused,
 )
 from conversations.engine.service import resolve_approval
 from conversations.inputs import (
@@ -194,6 +195,8 @@ class ApprovalViewSet(
             )
         except BadArguments as error:
             raise ValidationError({"args": [str(error)]}) from None
+        except RememberRefused as error:
+            raise ValidationError({"remember": [str(error)]}) from None
         return Response(ApprovalSerializer(decided).data)
 
 

@@ -42,6 +42,11 @@ class BadArguments(ValueError):
     """Edited arguments that do not fit the tool's schema."""
 
 
+class RememberRefused(ValueError):
+    """`remember` on a staff approval: consent is the owner's to give, and a
+    grant there would end the four-eyes check for good."""
+
+
 REMEMBER = (Grant.Scope.SESSION, Grant.Scope.AGENT)
 
 
@@ -90,6 +95,8 @@ def decide(
         raise ApprovalForbidden(approval_id)
     if approval.status != Approval.Status.PENDING:
         raise AlreadyResolved(approval_id)
+    if remember and approval.approver == Approval.Approver.STAFF:
+        raise RememberRefused("a staff approval is decided each time: no 'remember'")
     decision = Decision.REJECTED
     if approve:
         edited = args is not None and args != approval.args
@@ -182,9 +189,10 @@ def granted(
     request: ApprovalRequested, user_id: Any, agent: str, session_id: Any
 ) -> ApprovalResolved | None:
     """The decision a remembered grant makes on a new request, if one applies:
-    the same tool with the same schema, in this session or for this agent."""
+    the same tool with the same schema, in this session or for this agent.
+    Never on a staff approval: the owner's consent cannot stand in for it."""
     tool = get_registry().tools.get(request.tool)
-    if tool is None:
+    if tool is None or request.approver == Approval.Approver.STAFF:
         return None
     grant = (
         Grant.objects.filter(

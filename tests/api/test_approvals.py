@@ -156,12 +156,41 @@ async def test_a_staff_approval_is_403_for_its_owner_and_decided_by_a_reviewer(
     rita = Script(reviewer)
     inbox = (await rita.get("/api/approvals/?status=pending")).json()["results"]
     assert [a["id"] for a in inbox] == [approval["id"]]
+    # Consent is the owner's to give: a staff approval is decided every time.
+    remembered = await rita.post(
+        f"/api/approvals/{approval['id']}/resolve/",
+        {"decision": "approve", "remember": "agent"},
+    )
+    assert remembered.status_code == 400 and "remember" in remembered.json()["errors"]
     done = await rita.post(
         f"/api/approvals/{approval['id']}/resolve/", {"decision": "approve"}
     )
     assert done.status_code == 200 and done.json()["decided_by"] == "rita"
     await wait_for_run(approval["run"])
     assert (await Run.objects.aget(pk=approval["run"])).status == "succeeded"
+
+
+async def test_the_owners_grant_never_decides_a_staff_approval(
+    alice, script, staff_notes
+):
+    await sync_to_async(_grant_save_note)(alice)
+    approval = await pending_note(script, alice)
+    assert (approval["approver"], approval["status"]) == ("staff", "pending")
+
+
+def _grant_save_note(owner) -> None:
+    from agents.approval import schema_digest
+    from conversations.agent_factory import get_registry
+    from conversations.models import Grant
+
+    tool = get_registry().tools["save_note"]
+    Grant.objects.create(
+        user=owner,
+        agent="notes",
+        scope="agent",
+        tool=tool.name,
+        schema=schema_digest(tool),
+    )
 
 
 def _reviewer_token() -> str:
