@@ -7,9 +7,10 @@ fast as a short one. History is evidence: runs, events, feedback and agent state
 read-only here, and only superusers delete sessions or purge a user's data.
 
 This module only registers the admins; `sessions` holds the session list and review
-page, `history` the read-only record, `timeline` the transcript's paging,
-`cards` the HTML of its events, `approvals` the inbox of gated tool calls and
-`decisions` the decisions taken from it.
+page, `lineage` a session's versions (forks) on that page, `history` the read-only
+record, `timeline` the transcript's paging, `cards` the HTML of its events,
+`approvals` the inbox of gated tool calls and `decisions` the decisions taken
+from it.
 """
 
 from django.contrib import admin

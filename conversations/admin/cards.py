@@ -32,8 +32,19 @@ def run_link(event: Event) -> SafeString:
 
 
 def user_message(entry: Entry) -> SafeString:
-    text = linebreaksbr(entry.event.data.get("text", ""))
-    return format_html('<div class="review-bubble review-bubble--user">{}</div>', text)
+    """A person's message; one sent while the agent worked (`steer`) is labelled
+    so, as it sits inside the run that took it rather than starting one."""
+    data = entry.event.data
+    text = linebreaksbr(data.get("text", ""))
+    if not data.get("steer"):
+        return format_html(
+            '<div class="review-bubble review-bubble--user">{}</div>', text
+        )
+    return format_html(
+        '<div class="review-bubble review-bubble--user review-bubble--steer">'
+        '<span class="review-steer">User, while the agent worked</span>{}</div>',
+        text,
+    )
 
 
 def run_started(entry: Entry) -> SafeString:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from conversations.admin.layout import WithoutNavSidebar
+from conversations.admin.lineage import Lineage
 from conversations.admin.timeline import TimelinePage, parse_after
 from conversations.engine.service import delete_session
 from conversations.export import transcript_json_line, transcript_markdown
@@ -153,9 +154,27 @@ class FeedbackFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(rated.filter(rating=self.RATINGS[self.value()])))
 
 
+class VersionFilter(admin.SimpleListFilter):
+    """Originals or forks. Told by the fork point rather than the parent link: a
+    fork whose parent was deleted loses the link (SET_NULL) but not its copied
+    events, and its page still says it is a fork. (The API's `original` filter
+    goes by the link and counts such a fork as an original.)"""
+
+    title = "original or fork"
+    parameter_name = "version"
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        return [("original", "original"), ("fork", "fork")]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() not in {"original", "fork"}:
+            return queryset
+        return queryset.filter(forked_at__isnull=self.value() == "original")
+
+
 class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
     list_display = [
-        "__str__",
+        "chat_session",
         "owner",
         "agent",
         "events",
@@ -169,6 +188,7 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
     list_filter = [
         RunStatusFilter,
         FeedbackFilter,
+        VersionFilter,
         "reviewed",
         "agent",
         ("owner", admin.RelatedOnlyFieldListFilter),
@@ -193,6 +213,20 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
         if match is not None and match.url_name.endswith("_changelist"):
             return with_counts(sessions)
         return sessions
+
+    @admin.display(description="chat session")
+    def chat_session(self, session: ChatSession) -> str:
+        """The title, and a fork's fork point from its own row (no join): inside
+        the row's link, so a badge rather than a link to the parent."""
+        if session.forked_at is None:
+            return str(session)
+        return format_html(
+            '{} <span class="review-pill review-pill--fork" title="A fork of '
+            'another session at its event {}">fork at #{}</span>',
+            session,
+            session.forked_at,
+            session.forked_at,
+        )
 
     @admin.display(description="events", ordering="last_seq")
     def events(self, session: ChatSession) -> int:
@@ -238,6 +272,7 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
             after = parse_after(request.GET.get("after"))
             add_counts(obj)
             context["timeline"] = TimelinePage.load(obj, after)
+            context["lineage"] = Lineage.load(obj)
             context["runs_by_status"] = self.runs(obj)
             context["feedback_counts"] = self.feedback(obj)
             context["runs_url"] = reverse("admin:conversations_run_changelist")

@@ -5,21 +5,24 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agents.events import Thought
+from agents.events import Final, Thought
 from conversations.admin.timeline import TIMELINE_PAGE_SIZE
 from conversations.engine.storage import write_batch
 from conversations.models import ChatSession, Run
 from tests.admin.transcripts import (
+    add_turn,
     approval_transcript,
     full_transcript,
     long_transcript,
+    steered_turn,
 )
 from tests.factories import new_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# measured: 10 (session, user, permissions, run and feedback counts, one event range)
-QUERY_BUDGET = 10
+# measured: 11 (session, user, permissions, run and feedback counts, one event
+# range, the session's family for its versions)
+QUERY_BUDGET = 11
 
 
 def page_of(session: ChatSession, after: int | None = None) -> str:
@@ -141,3 +144,31 @@ def test_timeline_shows_each_approval_and_its_decision(viewer_client, alice):
         'class="review-card__error"><strong>rejected</strong> not run: rejected',
     ]:
         assert fragment in html, fragment
+
+
+def card_of(html: str, seq: int) -> str:
+    """The timeline entry of one seq."""
+    start = html.index(f'<li id="seq-{seq}"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_message_sent_while_the_agent_worked_is_marked_inside_its_run(
+    viewer_client, alice
+):
+    session = new_session(alice)
+    add_turn(session, "Plan a day in Porto", [Final("Start at the Ribeira.")])
+    run = steered_turn(session, "Find me a hotel", "near the river, please", "Done.")
+    html = viewer_client.get(page_of(session)).text
+    label = '<span class="review-steer">User, while the agent worked</span>'
+    # seqs 5-10: the message, run_started, a thought, the steer, final, run_finished
+    assert f"{label}near the river, please" in card_of(html, 8)
+    assert "review-bubble--steer" in card_of(html, 8)
+    for seq, message in [(1, "Plan a day in Porto"), (5, "Find me a hotel")]:
+        assert f'review-bubble--user">{message}</div>' in card_of(html, seq)
+    assert html.count(label) == 1
+    # inside the run that took it: between its start and its end on the page
+    link = reverse("admin:conversations_run_change", args=[run])
+    assert "Run started" in card_of(html, 6) and link in card_of(html, 6)
+    assert "review-event--run_finished" in card_of(html, 10)
+    assert link in card_of(html, 10)
+    assert html.index('id="seq-6"') < html.index(label) < html.index('id="seq-10"')

@@ -49,6 +49,21 @@ def add_turn(
     return admission.run_id
 
 
+def steered_turn(session: ChatSession, text: str, steer: str, answer: str):
+    """A turn the person steered: `steer` sent while the agent was thinking,
+    admitted under the steer policy as the engine does, so it is stored as the
+    working run's `user_message` marked `steer`, inside that run."""
+    admission = admit_message(session.pk, text, None, "reject", 60.0)
+    write_batch(
+        session.pk, admission.run_id, [RunStarted(session.agent), Thought("hmm")]
+    )
+    steered = admit_message(session.pk, steer, None, "steer", 60.0)
+    assert steered.steered and steered.run_id == admission.run_id
+    write_batch(session.pk, admission.run_id, [Final(answer)])
+    finish_run(admission.run_id, session.pk, [], RunFinished("succeeded", 900.0, USAGE))
+    return admission.run_id
+
+
 def approval_transcript(session: ChatSession) -> ChatSession:
     """A turn whose gated call was asked for, edited by its owner, and run, and a
     turn whose call was rejected: what a reviewer checks of approvals."""
