@@ -217,8 +217,9 @@ class BaseAgent(AgentHooks):
         Steering messages join the conversation before each model turn after
         the first, where a user message may stand (never between a call and its
         result). An answer the model finished while one arrived was a draft: it
-        becomes a thought and the model goes on with the message; the inbox
-        closes with the answer, so a later message starts the next run.
+        becomes a thought (left out of the conversation, as thoughts are) and
+        the model answers again with both messages before it; the inbox closes
+        with the answer, so a later message starts the next run.
         """
         system = [ChatMessage("system", self.instructions)] if self.instructions else []
         history = await self._history(inv)
@@ -251,9 +252,8 @@ class BaseAgent(AgentHooks):
                 if not steered:
                     yield Final(turn.text)
                     return
-                if turn.text:
+                if turn.text:  # a thought, which models are not shown again
                     yield Thought(turn.text)
-                    messages.append(ChatMessage("assistant", turn.text))
                 messages += steered
                 continue
             if turn.text:

@@ -50,7 +50,7 @@ async def test_an_answer_finished_as_a_message_arrived_becomes_a_thought_and_is_
     events = await run(BaseAgent([add], model), inbox)
     assert types(events) == ["run_started", "thought", "final", "run_finished"]
     assert events[1].text == "4" and final_text(events) == "four"
-    assert roles(model.seen[1]) == ["user", "assistant", "user"]
+    assert roles(model.seen[1]) == ["user", "user"]  # the draft is not said
     assert inbox.takes == [True, False, True]  # the first closing found one
 
 
@@ -58,3 +58,24 @@ async def test_without_an_inbox_the_loop_is_unchanged():
     model = ScriptedModel([TextChunk("4")])
     events = [e async for e in BaseAgent([add], model).run("add", context())]
     assert types(events) == ["run_started", "final", "run_finished"]
+
+
+async def test_the_offline_model_answers_the_message_and_the_steer_together():
+    from agents.registry import load_registry
+    from agents.stores import InMemoryHistoryStore, InMemoryStateStore
+
+    agent = load_registry().build(
+        "math", history_store=InMemoryHistoryStore(), state_store=InMemoryStateStore()
+    )
+    inbox = ListInbox(["also multiply 3 by 5"])  # taken after the first call
+    events = [e async for e in agent.run("add 2 and 2", context(), inbox=inbox)]
+    assert final_text(events) == "2 + 2 = 4.\n\n3 \u00d7 5 = 15."
+    # Sent as the answer was written: the draft is redone with both in view.
+    agent = load_registry().build(
+        "geo", history_store=InMemoryHistoryStore(), state_store=InMemoryStateStore()
+    )
+    inbox = ListInbox([], ["What is the capital of Spain?"])
+    question = "What is the capital of France?"
+    events = [e async for e in agent.run(question, context(), inbox=inbox)]
+    answer = final_text(events)
+    assert "Paris" in answer and "Madrid" in answer

@@ -85,19 +85,39 @@ Plan = Step | Answer
 
 
 def read_request(messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> Request:
-    """The current question, this run's outcomes and the earlier conversation."""
+    """The current question, this run's outcomes and the earlier conversation.
+
+    The current question is every user message since the last answer: a
+    message sent while the model worked (steering) joins the one it was
+    working on, as its next question, so the answer covers both.
+    """
     users = [i for i, message in enumerate(messages) if message.role == "user"]
-    last = users[-1] if users else len(messages)
-    earlier, now = messages[:last], messages[last + 1 :]
+    waiting = _unanswered(messages)
+    first = waiting[0] if waiting else len(messages)
+    earlier = messages[:first]
+    now = [m for m in messages[first + 1 :] if m.role != "user"]
     return Request(
-        text=messages[last].content if users else "",
+        text="; ".join(messages[i].content for i in waiting),
         tools=frozenset(spec.name for spec in tools),
-        run_no=len(users),
+        run_no=users.index(first) + 1 if waiting else 0,
         current={outcome.call_id: outcome for outcome in _outcomes(now)},
         history=tuple(_outcomes(earlier)),
         had_history=any(message.role != "system" for message in earlier),
         instructions="\n".join(m.content for m in messages if m.role == "system"),
     )
+
+
+def _unanswered(messages: Sequence[ChatMessage]) -> list[int]:
+    """The indexes of the user messages after the last answer (an assistant
+    message with text and no tool calls), oldest first."""
+    waiting = []
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if message.role == "assistant" and message.content and not message.tool_calls:
+            break
+        if message.role == "user":
+            waiting.insert(0, index)
+    return waiting
 
 
 def _outcomes(messages: Sequence[ChatMessage]) -> list[Outcome]:
