@@ -115,6 +115,12 @@ def _admit(
         duplicate = _find_duplicate(session_id, client_id)
         if duplicate is not None:
             return duplicate
+        # The session's lock first, then its runs: a run that finishes commits
+        # under this lock too, so it is seen finished here, or it finishes
+        # after this message is queued and its driver starts the queue. (Read
+        # before the lock, a run finishing in between left the queued message
+        # for the recovery sweep.)
+        allocate_seqs(session_id, 0, now)
         open_runs = list(
             Run.objects.filter(
                 session_id=session_id, status__in=(*Run.ACTIVE, Run.Status.QUEUED)
