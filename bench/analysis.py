@@ -143,6 +143,14 @@ session's lock and stores its event), the run rebuilt from its stored events,
 and the durable start of the call before it runs, which is the price of running
 it at most once. Decided on another instance, the run resumes there and its
 events reach the watcher through Redis, a few ms more.
+
+**Forks (9).** Met: a fork of a 10,000-event session takes the same statements as
+one of a hundred events and is 4-7x faster than copying through ORM objects.
+Runs and events are each copied by one `INSERT ... SELECT` joined to a table of
+old and new run ids; a first version mapped ids with a `CASE` per row, which
+grew with runs times events. On PostgreSQL about half of a fork's time is the
+commit: the deferred foreign-key checks of every copied row (its session and its
+run), which no set-based copy avoids while the copies are rows of their own.
 """
 
 
