@@ -82,3 +82,22 @@ def test_a_fork_at_any_boundary_has_the_parents_state_as_of_then(test_agents, ru
     assert state_of(session.id) == states[session.last_seq]
     assert state_of(None, "user", user=user) == user_state
     assert AgentState.objects.filter(scope="user", user=user).count() == len(user_state)
+
+
+async def test_forks_are_isolated_from_their_parent_and_from_each_other(test_agents):
+    user = await sync_to_async(make_user)(f"u{uuid.uuid4().hex[:12]}")
+    write = [{"scope": "session", "changes": {"a": 1}}]
+    parent, _ = await play(user, [write])
+    forks = [
+        await sync_to_async(fork_session)(parent.id, parent.last_seq) for _ in range(2)
+    ]
+    for n, session in enumerate([parent, *forks]):
+        change = [{"scope": "session", "changes": {"a": None, f"own{n}": n}}]
+        admitted = await submit_message(session.id, session.agent, json.dumps(change))
+        await wait_for_run(admitted.run_id)
+    for n, session in enumerate([parent, *forks]):
+        assert await sync_to_async(state_of)(session.id) == {f"own{n}": n}
+    lengths = {
+        await Event.objects.filter(session_id=s.id).acount() for s in [parent, *forks]
+    }
+    assert len(lengths) == 1  # each got its own run, none saw another's
