@@ -42,8 +42,9 @@ const session = (id) => `/api/sessions/${encodeURIComponent(id)}/`;
 
 export const listAgents = () => request("GET", "/api/agents/");
 
+/** The chats to list: originals only, as each fork is a version of one. */
 export function listSessions(search = "") {
-  const query = new URLSearchParams({ page_size: "100" });
+  const query = new URLSearchParams({ page_size: "100", original: "true" });
   if (search) query.set("search", search);
   return request("GET", `/api/sessions/?${query}`);
 }
@@ -65,6 +66,15 @@ export const createSession = (agent) => request("POST", "/api/sessions/", { agen
 export const renameSession = (id, title) => request("PATCH", session(id), { title });
 export const deleteSession = (id) => request("DELETE", session(id));
 export const cancelRun = (id) => request("POST", `${session(id)}cancel/`);
+
+/** The chat's family: {original, sessions} oldest first (PROTOCOL.md section 8). */
+export const sessionVersions = (id) => request("GET", `${session(id)}versions/`);
+
+/** Send `text` instead of the message at `seq`, in a new fork: {session, run, seq}. */
+export const editMessage = (id, seq, text) => request("POST", `${session(id)}edit/`, { seq, text });
+
+/** Answer a run's message again, in a new fork: {session, run, seq}. */
+export const regenerate = (id, run) => request("POST", `${session(id)}regenerate/`, { run });
 
 export function rateAnswer(id, seq, rating, comment = "") {
   return request("PUT", `${session(id)}events/${seq}/feedback/`, { rating, comment });

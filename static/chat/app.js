@@ -6,30 +6,27 @@ import * as api from "./api.js";
 import { Composer } from "./composer.js";
 import { sessionDialogs } from "./dialogs.js";
 import { Drawer } from "./drawer.js";
+import { TurnControls } from "./edit.js";
 import { feedbackControls } from "./feedback.js";
 import { GrantsDialog } from "./grants.js";
+import { Outbox } from "./outbox.js";
 import { messageRefusal } from "./rejections.js";
 import { Sidebar } from "./sidebar.js";
-import { SessionSocket } from "./socket.js";
+import { connectionText, SessionSocket } from "./socket.js";
 import { Starters } from "./starters.js";
 import { Transcript } from "./transcript.js";
+import { forgetVersion, rememberedVersion, Versions } from "./versions.js";
 
 const config = JSON.parse(document.getElementById("chat-config").textContent);
 const $ = (id) => document.getElementById(id);
-
-const CONNECTION_TEXT = {
-  connecting: "Connecting…",
-  live: "Live",
-  offline: "Offline: waiting for the network",
-  forbidden: "Not your chat",
-  gone: "This chat no longer exists",
-};
 
 const state = {
   session: null, // the open session as the API describes it
   socket: null,
   transcript: null,
-  outbox: null, // {frame, settle}: a message sent but not yet acknowledged
+  versions: null, // the open session's family and its turns' version pagers
+  controls: null, // Edit and Regenerate on its turns
+  outbox: null, // the message sent and not yet acknowledged (outbox.js)
   askedResumeAfter: null,
   opening: 0, // bumps on every switch, so a slow load cannot land in another chat
   agents: new Map(),
@@ -39,7 +36,9 @@ const sidebar = new Sidebar(
   { list: $("session-list"), search: $("session-search"), empty: $("sessions-empty") },
   (id) => {
     drawer.show(false);
-    navigate(id);
+    // A chat opens at the version last viewed in it, if that still exists.
+    const remembered = rememberedVersion(id);
+    navigate(remembered ?? id, { fallback: remembered && id });
   },
 );
 
@@ -86,10 +85,7 @@ function report(error) {
 function setConnection(name, detail) {
   const badge = $("connection");
   badge.dataset.state = name;
-  badge.textContent =
-    name === "retrying"
-      ? `Reconnecting in ${Math.ceil(detail.delayMs / 1000)} s…`
-      : (CONNECTION_TEXT[name] ?? "");
+  badge.textContent = connectionText(name, detail);
   if (name !== "live") state.transcript?.connectionLost();
   if (name === "signed-out") window.location.assign(config.signInUrl);
 }
@@ -103,11 +99,13 @@ function closeSession() {
   state.opening += 1;
   state.socket?.close();
   state.socket = null;
-  state.outbox?.settle(false);
+  state.outbox?.drop();
   state.outbox = null;
   state.session = null;
   state.transcript?.close();
   state.transcript = null;
+  state.versions?.close();
+  state.versions = null;
   state.askedResumeAfter = null;
   $("transcript").replaceChildren();
   starters.hide();
@@ -124,16 +122,20 @@ function showWelcome() {
   $("session-actions").hidden = true;
   $("welcome").hidden = false;
   $("transcript").hidden = true;
-  composer.setPolicy(state.agents.get($("agent-picker").value)?.policy);
+  composer.setAgent(state.agents.get($("agent-picker").value));
   updateStarters();
   composer.focus();
 }
 
-/** Open a session: its stored transcript over REST, then the socket from there. */
-async function openSession(id) {
+/** Open a session: its stored transcript over REST, then the socket from there.
+ * `place` is where a move between versions came from: `{at, step}` (versions.js);
+ * `fallback` is opened instead should the session no longer exist. */
+async function openSession(id, { place = null, fallback = null } = {}) {
+  // Moving between versions keeps the chat list's entry marked meanwhile.
+  const root = state.versions?.rootOf(id) ?? fallback ?? id;
   closeSession();
   const opening = state.opening;
-  sidebar.select(id);
+  sidebar.select(root);
   $("welcome").hidden = true;
   $("transcript").hidden = false;
   $("chat-title").textContent = sidebar.find(id)?.title || "Loading…";
@@ -142,7 +144,10 @@ async function openSession(id) {
   try {
     session = await api.getSession(id);
   } catch (error) {
-    if (error.status === 404) {
+    if (error.status === 404 && fallback) {
+      forgetVersion(fallback);
+      navigate(fallback, { replace: true });
+    } else if (error.status === 404) {
       announce("That chat no longer exists.");
       navigate(null, { replace: true });
     } else {
@@ -153,17 +158,35 @@ async function openSession(id) {
   if (opening !== state.opening) return;
   state.session = session;
   showSessionHeader();
-  composer.setPolicy(state.agents.get(session.agent)?.policy);
+  composer.setAgent(state.agents.get(session.agent));
   const ratings = await api.ratedAnswers(id).catch(() => new Map());
   if (opening !== state.opening) return;
+  // The edited or regenerated turn streams in the fork: the keyboard goes on there.
+  const openFork = (fork) => openVersion(fork).then(() => composer.focus());
+  const controls = new TurnControls({ sessionId: id, openVersion: openFork, announce });
   const transcript = new Transcript($("transcript"), {
     renderFeedback: (seq) => feedbackControls(session.id, seq, announce, ratings.get(seq)),
     decide,
     decidesStaff: $("transcript").dataset.decidesStaff === "true",
     onGap: askResume,
     onChange: transcriptChanged,
+    onTurnStart: (start) => {
+      controls.messageAdded(start);
+      state.versions?.draw();
+    },
+    onTurnEnd: (turn) => controls.turnEnded(turn),
   });
-  state.transcript = transcript;
+  const versions = new Versions({
+    session,
+    transcript,
+    open: openVersion,
+    onRoot: (listed) => sidebar.select(listed),
+  });
+  const outbox = new Outbox(
+    { socket: () => state.socket, transcript },
+    { onAck: refreshSidebar, onRefused: announce },
+  );
+  Object.assign(state, { transcript, controls, versions, outbox });
   try {
     for await (const events of api.transcriptPages(id)) {
       if (opening !== state.opening) return;
@@ -173,7 +196,10 @@ async function openSession(id) {
     report(error);
   }
   if (opening !== state.opening) return;
-  scrollToEnd(true);
+  const turn = place && transcript.turnStarts.find((start) => start.boundary === place.at);
+  if (turn) turn.message.scrollIntoView({ block: "start" });
+  else scrollToEnd(true);
+  versions.refresh().then(() => place && versions.focusPager(place));
   updateStarters();
   state.socket = new SessionSocket({
     url: socketUrl(id),
@@ -196,7 +222,7 @@ function receive(frame) {
   switch (frame.type) {
     case "hello":
       state.askedResumeAfter = null;
-      if (state.outbox) transmit(); // same client_id: no double
+      state.outbox?.resend(); // same client_id: no double
       return;
     case "ack": // replies go to the frame that waits for them (SessionSocket.request)
       return;
@@ -206,6 +232,9 @@ function receive(frame) {
     case "delta":
       transcript.delta(frame);
       scrollToEnd();
+      return;
+    case "versions": // a fork was made in this chat's family, in any tab
+      state.versions?.refresh(frame.session);
       return;
     default:
       if (typeof frame.seq === "number") {
@@ -225,6 +254,7 @@ function transcriptChanged() {
   const activity = state.transcript.activity;
   const { unfinished: wasUnfinished, awaiting: wasAwaiting } = composer.state;
   composer.set(activity);
+  state.controls.setBusy(activity.unfinished);
   updateStarters();
   // The list says which chats wait for approval: this one started or stopped.
   const awaitingChanged = Boolean(wasAwaiting) !== Boolean(activity.awaiting);
@@ -254,13 +284,7 @@ function scrollToEnd(force = false) {
   if (force || nearEnd) log.scrollTop = log.scrollHeight;
 }
 
-function newClientId() {
-  // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function sendMessage(text) {
+async function sendMessage(text, { steer = false } = {}) {
   if (!state.session) {
     try {
       const created = await api.createSession($("agent-picker").value);
@@ -270,38 +294,11 @@ async function sendMessage(text) {
       return false;
     }
   }
-  const frame = { type: "message", text, client_id: newClientId() };
-  const sent = new Promise((resolve) => {
-    state.outbox = {
-      frame,
-      settle: (ok) => {
-        state.outbox = null;
-        resolve(ok);
-      },
-    };
-  });
-  state.transcript.addPending(frame.client_id, text);
+  if (!state.outbox) return false; // the chat did not open
+  const sent = state.outbox.send(text, { steer });
   updateStarters();
   scrollToEnd(true);
-  transmit(); // if the socket is down, `hello` sends it on reconnect
   return sent;
-}
-
-/** Send the waiting message and settle it by the server's reply; without one
- * (no connection, or it dropped first) it stays for the next `hello`. */
-async function transmit() {
-  const { outbox } = state;
-  const reply = await state.socket.request(outbox.frame);
-  if (!reply || state.outbox !== outbox) return;
-  if (reply.type === "ack") {
-    outbox.settle(true);
-    refreshSidebar();
-    return;
-  }
-  state.transcript.dropPending(outbox.frame.client_id);
-  updateStarters();
-  outbox.settle(false);
-  announce(messageRefusal(reply));
 }
 
 /** Send a decision on an approval: the server's reply, or null when not sent. */
@@ -326,10 +323,15 @@ async function stopRun() {
   }
 }
 
-async function navigate(id, { replace = false } = {}) {
+async function navigate(id, { replace = false, ...opening } = {}) {
   const url = id ? `?session=${encodeURIComponent(id)}` : location.pathname;
   history[replace ? "replaceState" : "pushState"]({ id }, "", url);
-  await (id ? openSession(id) : showWelcome());
+  await (id ? openSession(id, opening) : showWelcome());
+}
+
+/** Another version of the open chat, in place: the same entry in history. */
+function openVersion(id, place = null) {
+  return navigate(id, { replace: true, place });
 }
 
 function routeFromLocation() {
@@ -370,7 +372,7 @@ $("new-chat").addEventListener("click", () => {
 $("agent-picker").addEventListener("change", () => {
   const agent = state.agents.get($("agent-picker").value);
   $("agent-description").textContent = agent?.description ?? "";
-  composer.setPolicy(agent?.policy);
+  composer.setAgent(agent);
   updateStarters();
 });
 

@@ -2,18 +2,24 @@
 // Enter adds a line and Send sends). While a run is active
 // it follows the agent's policy honestly: `reject` holds the message until the
 // run ends (or is stopped), `enqueue` queues it, `interrupt` stops the run first.
+// An agent that takes steering gets a message sent while its run works at its
+// next step instead (`"steer": true`), whatever its policy; `steer` queues one
+// sent before the run has started working.
 // A run waiting for an approval takes no message whatever the policy.
 
 const HINTS = {
   reject: "The agent is answering. Send when it is done, or stop it.",
   enqueue: "The agent is answering. Your message will wait its turn.",
   interrupt: "The agent is answering. Sending stops it and answers this instead.",
+  steer: "The agent is about to answer. Your message will wait its turn.",
 };
+const STEER_HINT = "The agent is working. Your message will reach it at its next step.";
+const STEER_PLACEHOLDER = "Add something for the agent's next step…";
 const AWAITING_HINTS = {
   you: "A tool call waits for your approval. Decide it above, or stop the run.",
   staff: "A tool call waits for staff approval. You can stop the run meanwhile.",
 };
-const SEND_LABELS = { reject: "Send", enqueue: "Queue", interrupt: "Interrupt and send" };
+const SEND_LABELS = { reject: "Send", enqueue: "Queue", interrupt: "Interrupt and send", steer: "Queue" };
 
 /** On a touch screen the keyboard's Enter adds a line and Send sends, as in
  * other phone chat apps; the hint says which applies. A narrow screen has no
@@ -30,12 +36,14 @@ function idleHint() {
 export class Composer {
   /**
    * @param {object} parts - form, textarea, send and stop buttons, hint element
-   * @param {object} handlers - onSend(text) resolves true once the server took the
-   *   message (false gives the text back to the box), onStop()
+   * @param {object} handlers - onSend(text, {steer}) resolves true once the server
+   *   took the message (false gives the text back to the box), onStop()
    */
   constructor({ form, input, send, stop, hint }, { onSend, onStop }) {
     Object.assign(this, { form, input, send, stop, hint, onSend, onStop });
     this.policy = "reject";
+    this.steering = false; // the agent takes messages into a working run
+    this.placeholder = input.placeholder;
     this.state = { running: false, run: null, awaiting: null, unfinished: false, sending: false };
     this.stoppingRun = null; // the run Stop was pressed for, until it ends
     form.addEventListener("submit", (event) => {
@@ -55,19 +63,26 @@ export class Composer {
     this.update();
   }
 
+  /** Whether a message sent now goes to the working run (steering). */
+  get steers() {
+    return this.steering && this.state.running && !this.state.awaiting;
+  }
+
   get canSend() {
     const { unfinished, awaiting, sending } = this.state;
     const hasText = this.input.value.trim().length > 0;
-    return hasText && !sending && !awaiting && (!unfinished || this.policy !== "reject");
+    const mayNow = !unfinished || this.policy !== "reject" || this.steers;
+    return hasText && !sending && !awaiting && mayNow;
   }
 
   async submit() {
     if (!this.canSend) return;
     const text = this.input.value;
+    const steer = this.steers;
     this.input.value = "";
     this.set({ sending: true });
     try {
-      if (!(await this.onSend(text))) this.input.value = text; // give it back
+      if (!(await this.onSend(text, { steer }))) this.input.value = text; // give it back
     } finally {
       this.set({ sending: false });
     }
@@ -83,8 +98,10 @@ export class Composer {
     }
   }
 
-  setPolicy(policy) {
-    this.policy = policy in HINTS ? policy : "reject";
+  /** Follow an agent as GET /api/agents/ describes it (none: the strictest). */
+  setAgent(agent) {
+    this.policy = agent?.policy in HINTS ? agent.policy : "reject";
+    this.steering = Boolean(agent?.steering);
     this.update();
   }
 
@@ -102,16 +119,21 @@ export class Composer {
     this.stop.disabled = stopping;
     this.stopLabel.textContent = stopping ? "Stopping…" : "Stop";
     this.send.disabled = !this.canSend;
+    const steers = this.steers;
     this.send.textContent = sending
       ? "Sending…"
-      : unfinished && !awaiting
+      : unfinished && !awaiting && !steers
         ? SEND_LABELS[this.policy]
         : "Send";
     this.hint.textContent = awaiting
       ? AWAITING_HINTS[awaiting]
-      : unfinished
-        ? HINTS[this.policy]
-        : idleHint();
+      : steers
+        ? STEER_HINT
+        : unfinished
+          ? HINTS[this.policy]
+          : idleHint();
+    this.input.placeholder = steers ? STEER_PLACEHOLDER : this.placeholder;
+    this.form.dataset.steering = String(steers);
     this.form.dataset.busy = String(unfinished);
     // Grow with the text, up to the CSS max-height.
     this.input.style.height = "auto";

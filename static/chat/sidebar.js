@@ -1,6 +1,8 @@
-// The sidebar: the user's sessions, newest activity first, searchable, with
+// The sidebar: the user's chats, newest activity first, searchable, with
 // their agent, when they were last active, and whether a tool call in them
-// waits for approval (the open chat shows that on its card instead).
+// waits for approval (the open chat shows that on its card instead). Only
+// originals are listed: a fork (an edit, a regenerate) is a version of its chat,
+// reached with ‹ › inside it, and the chat's entry stays marked meanwhile.
 
 import { listSessions, pendingApprovals } from "./api.js";
 import { el } from "./dom.js";

@@ -14,6 +14,20 @@ const FINAL_CLOSES = {
   4404: "gone",
 };
 
+const CONNECTION_TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  offline: "Offline: waiting for the network",
+  forbidden: "Not your chat",
+  gone: "This chat no longer exists",
+};
+
+/** What the connection badge says in state `name` (see SessionSocket's onState). */
+export function connectionText(name, detail) {
+  if (name === "retrying") return `Reconnecting in ${Math.ceil(detail.delayMs / 1000)} s…`;
+  return CONNECTION_TEXT[name] ?? "";
+}
+
 export class SessionSocket {
   /**
    * @param {object} options

@@ -24,13 +24,22 @@ export class Transcript {
    * @param {(after: number) => void} hooks.onGap - events after `after` are missing
    * @param {() => void} hooks.onChange - runs started or ended, messages were
    *   stored, approvals were asked for or decided
+   * @param {(start: object) => void} hooks.onTurnStart - a message started a
+   *   turn: `{boundary, seq, text, run, turn, message}` (see turnStarts)
+   * @param {(turn: Turn) => void} hooks.onTurnEnd - a run ended
    */
-  constructor(container, { renderFeedback, decide, decidesStaff, onGap, onChange }) {
+  constructor(container, hooks) {
+    const { renderFeedback, decide, decidesStaff, onGap, onChange } = hooks;
     Object.assign(this, { container, onGap, onChange });
+    this.onTurnStart = hooks.onTurnStart ?? (() => {});
+    this.onTurnEnd = hooks.onTurnEnd ?? (() => {});
     this.turnHooks = { renderFeedback, decide, decidesStaff };
     this.lastSeq = 0;
     this.turns = new Map();
-    this.pending = new Map(); // client_id -> bubble of a message not stored yet
+    // The messages that started a turn, in seq order; `boundary` is the seq
+    // just before the message, where an edit or a regenerate forks.
+    this.turnStarts = [];
+    this.pending = new Map(); // client_id -> element of a message not stored yet
     this.held = null; // {event, timer}: an approval_requested not shown yet
   }
 
@@ -101,8 +110,11 @@ export class Transcript {
         return this.turn(event.run).final(event);
       case "error":
         return this.turn(event.run).error(event);
-      case "run_finished":
-        return this.turn(event.run).finished(event);
+      case "run_finished": {
+        const turn = this.turn(event.run);
+        turn.finished(event);
+        return this.onTurnEnd(turn);
+      }
       default: {
         // A type newer than this page: show it plainly rather than lose it.
         const step = el("p", "unknown-event", `${event.type}: ${JSON.stringify(event.data)}`);
@@ -123,26 +135,42 @@ export class Transcript {
   }
 
   userMessage(event) {
-    const clientId = event.data.client_id;
-    const bubble = this.pending.get(clientId) ?? userBubble(event.data.text);
+    const { client_id: clientId, text, steer } = event.data;
+    const pending = this.pending.get(clientId);
     this.pending.delete(clientId);
-    bubble.classList.remove("is-pending");
-    bubble.dataset.seq = event.seq;
-    this.container.append(bubble); // after anything that arrived while it was pending
-    if (event.run) this.turn(event.run);
+    // A message taken into a working run is part of that run's turn, in the
+    // order the run heard it: a note among its steps, not a turn of its own.
+    const steered = steer && this.turns.get(event.run);
+    if (steered) {
+      pending?.remove();
+      steered.steered(event);
+      return;
+    }
+    const message = pending ?? userMessage(text);
+    message.classList.remove("is-pending");
+    message.querySelector(".bubble-user").dataset.seq = event.seq;
+    this.container.append(message); // after anything that arrived while it was pending
+    if (!event.run) return;
+    const turn = this.turn(event.run);
+    if (steer) return; // taken by a run this page never saw: no turn to edit
+    const start = { boundary: event.seq - 1, seq: event.seq, text, run: event.run, turn, message };
+    this.turnStarts.push(start);
+    this.onTurnStart(start);
   }
 
-  /** Show a message the moment it is sent; its stored event takes the bubble over. */
+  /** Show a message the moment it is sent; its stored event takes it over. */
   addPending(clientId, text) {
-    const bubble = userBubble(text);
-    bubble.classList.add("is-pending");
-    this.pending.set(clientId, bubble);
-    this.container.append(bubble);
+    const message = userMessage(text);
+    message.classList.add("is-pending");
+    this.pending.set(clientId, message);
+    this.container.append(message);
   }
 
+  /** A message the server refused: it was never stored, so it goes. */
   dropPending(clientId) {
     this.pending.get(clientId)?.remove();
     this.pending.delete(clientId);
+    this.onChange(); // the chat may be empty again (starter prompts)
   }
 
   delta(frame) {
@@ -169,8 +197,11 @@ export class Transcript {
   }
 }
 
-function userBubble(text) {
+/** A message of the user: its bubble, and below it room for its actions. */
+function userMessage(text) {
+  const message = el("div", "user-message");
   const bubble = el("div", "bubble bubble-user");
   bubble.append(renderMarkdown(text));
-  return bubble;
+  message.append(bubble);
+  return message;
 }

@@ -51,6 +51,8 @@ export class Turn {
     this.approvals = new Map(); // call_id -> ApprovalCard
     this.stepCount = 0;
     this.toolCount = 0;
+    this.steerCount = 0; // messages the user sent while the run worked
+    this.versionsNode = null; // "‹ 2 / 3 ›" when the turn has other versions
     this.userToggled = false;
     this.draftText = "";
     this.drawPending = false;
@@ -78,7 +80,8 @@ export class Turn {
     this.trail.append(summary, this.steps);
 
     this.body = el("div", "turn-body");
-    this.footer = el("div", "turn-foot"); // rating of the answer, how the run ended
+    // Versions, copy, regenerate, rating of the answer, how the run ended.
+    this.footer = el("div", "turn-foot");
     this.root.append(this.meta, this.trail, this.body, this.footer);
   }
 
@@ -122,6 +125,35 @@ export class Turn {
     this.stepCount += 1;
     this.trail.hidden = false;
     this.updateTrailLabel();
+  }
+
+  /** A message the user sent while the run worked, stored as it reached the
+   * run: shown where the run took it, as the person's words. */
+  steered(event) {
+    const note = el("li", "step step-steer");
+    note.dataset.seq = event.seq;
+    const bubble = el("div", "bubble bubble-user bubble-steer");
+    bubble.append(renderMarkdown(event.data.text));
+    note.append(el("span", "step-label", "You, sent while working"), bubble);
+    this.steps.append(note); // not one of the agent's steps: not counted
+    this.steerCount += 1;
+    this.trail.hidden = false;
+    this.trail.open = true;
+    this.updateTrailLabel();
+  }
+
+  /** Show (or, with null, remove) the turn's version pager, first in the footer. */
+  setVersions(node) {
+    this.versionsNode?.remove();
+    this.versionsNode = node;
+    if (node) this.footer.prepend(node);
+  }
+
+  /** An action on the finished turn (Regenerate), before its rating. */
+  addAction(node) {
+    const before = this.footer.querySelector(":scope > .feedback, :scope > .turn-end");
+    if (before) before.before(node);
+    else this.footer.append(node);
   }
 
   thought(event) {
@@ -257,7 +289,9 @@ export class Turn {
     bubble.append(renderMarkdown(event.data.text));
     if (event.data.partial) bubble.append(el("p", "bubble-note", "Cut short by the stop."));
     this.body.append(bubble);
-    this.footer.prepend(copyButton(event.data.text), this.renderFeedback(event.seq));
+    const controls = [copyButton(event.data.text), this.renderFeedback(event.seq)];
+    if (this.versionsNode) this.versionsNode.after(...controls);
+    else this.footer.prepend(...controls);
   }
 
   error(event) {
@@ -283,9 +317,10 @@ export class Turn {
       .filter(Boolean)
       .join(" · ");
     this.footer.append(end);
-    // A trail with approvals stays open: a person's decision is part of the
-    // conversation, not of the agent's thinking to fold away.
-    if (!this.userToggled && this.approvals.size === 0) this.trail.open = false;
+    // A trail with approvals or messages sent while it worked stays open: a
+    // person's words are part of the conversation, not thinking to fold away.
+    const personal = this.approvals.size > 0 || this.steerCount > 0;
+    if (!this.userToggled && !personal) this.trail.open = false;
     this.updateTrailLabel();
   }
 
@@ -299,7 +334,10 @@ export class Turn {
     const parts = [waiting ? "Waiting for approval" : this.active ? "Thinking" : "Thought"];
     if (this.stepCount) parts.push(`${this.stepCount} step${this.stepCount === 1 ? "" : "s"}`);
     if (this.toolCount) parts.push(`${this.toolCount} tool${this.toolCount === 1 ? "" : "s"}`);
+    if (this.steerCount) {
+      parts.push(`${this.steerCount} message${this.steerCount === 1 ? "" : "s"} from you`);
+    }
     this.trailLabel.textContent = parts.join(" · ");
-    this.trail.hidden = !this.active && this.stepCount === 0;
+    this.trail.hidden = !this.active && this.stepCount === 0 && this.steerCount === 0;
   }
 }
