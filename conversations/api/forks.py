@@ -43,12 +43,11 @@ class ForkActions:
         session = self.get_object()
         serializer = ForkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        at, title = (
-            serializer.validated_data["at"],
-            serializer.validated_data.get("title"),
-        )
+        data = serializer.validated_data
         with engine_refusals():
-            made = async_to_sync(service.fork)(session.pk, at, title)
+            made = async_to_sync(service.fork)(
+                session.pk, data["at"], data.get("title")
+            )
         return Response(self.session_data(made), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -85,7 +84,9 @@ class ForkActions:
             )
             return self._retry(session, retry, None)
 
-    def _retry(self, session: ChatSession, retry: forks.Retry, client_id) -> Response:
+    def _retry(
+        self, session: ChatSession, retry: forks.Retry, client_id: str | None
+    ) -> Response:
         fork_id, admission = async_to_sync(service.retry_in_fork)(
             session.pk, retry, client_id
         )
