@@ -1,10 +1,11 @@
 """HTTP routes of the conversations app: the chat page and account pages, SSE
-endpoints and the API."""
+endpoints (ours and AG-UI's) and the API."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from conversations import sse, views
+from conversations.agui import views as agui
 
 urlpatterns = [
     path("", views.chat_page, name="chat"),
@@ -33,5 +34,7 @@ urlpatterns = [
         sse.session_stream,
         name="session-stream",
     ),
+    path("api/agui/", agui.run_agent, name="agui-run"),
+    path("api/agui/<str:thread_id>/stream/", agui.run_stream, name="agui-stream"),
     path("api/", include("conversations.api.urls")),
 ]

@@ -106,6 +106,38 @@ def decide(
     return _store(approval, decision, args, reason, user, remember)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One of several decisions taken together (an AG-UI `resume`)."""
+
+    approval_id: Any
+    approve: bool
+    args: dict | None = None
+    reason: str = ""
+    remember: str | None = None
+
+
+def decide_together(session_id: Any, user: Any, answers: list[Answer]) -> list[Outcome]:
+    """Decide several approvals of one session all at once or not at all: the
+    first that cannot be decided (another session's, not pending, arguments
+    that do not fit) undoes the ones before it. Raises the errors of `decide`."""
+    with transaction.atomic():
+        outcomes = []
+        for answer in answers:
+            outcome = decide(
+                answer.approval_id,
+                user,
+                answer.approve,
+                answer.args,
+                answer.reason,
+                answer.remember,
+            )
+            if outcome.approval.session_id != session_id:
+                raise ApprovalNotFound(answer.approval_id)
+            outcomes.append(outcome)
+    return outcomes
+
+
 def expire(approval: Approval) -> Outcome:
     """Nobody decided in time: the call does not run and the model is told."""
     return _store(approval, Decision.EXPIRED, None, "", None, None)

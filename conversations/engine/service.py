@@ -182,6 +182,18 @@ async def resolve_approval(
     return outcome.approval
 
 
+async def resolve_approvals(
+    session_id: Any, user: Any, answers: list[approvals.Answer]
+) -> list[approvals.Outcome]:
+    """Store several decisions on one session's approvals, all or none, tell
+    every watcher, and drive the run on once nothing is left pending."""
+    start_engine()
+    outcomes = await in_db_thread(approvals.decide_together, session_id, user, answers)
+    for outcome in outcomes:
+        await _after_decision(outcome)
+    return outcomes
+
+
 async def _after_decision(outcome: approvals.Outcome) -> None:
     await publish_frames(outcome.approval.session_id, outcome.envelopes)
     if outcome.resume is not None:
