@@ -1,10 +1,10 @@
 """The OpenAPI schema's view of the endpoints DRF does not serve.
 
-`POST /chat` and the SSE stream are plain async Django views (a response that
-streams for minutes cannot be a DRF view), and OpenAPI has no words for a
-WebSocket. A drf-spectacular postprocessing hook adds the two HTTP endpoints as
-paths and the WebSocket as a section of the description, so `/api/docs/` lists
-every way in; `docs/protocol.md` is the full contract.
+`POST /chat`, the SSE stream and the AG-UI endpoints are plain async Django
+views (a response that streams for minutes cannot be a DRF view), and OpenAPI
+has no words for a WebSocket. A drf-spectacular postprocessing hook adds the
+HTTP endpoints as paths and the WebSocket as a section of the description, so
+`/api/docs/` lists every way in; `docs/protocol.md` is the full contract.
 """
 
 from __future__ import annotations
@@ -138,11 +138,103 @@ STREAM = {
 }
 
 
+_AGUI_STREAM = {
+    "description": (
+        "AG-UI events over Server-Sent Events, one `id: <seq>` (or `<seq>.<n>` "
+        "for a delta) and `data: <event>` per frame, opening with RUN_STARTED and "
+        "STATE_SNAPSHOT, ending with RUN_FINISHED (outcome success, cancelled or "
+        "interrupt) or RUN_ERROR."
+    ),
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+
+AGUI_RUN = {
+    "post": {
+        "operationId": "agui_run",
+        "summary": "Run an agent over AG-UI",
+        "description": (
+            "Takes an AG-UI `RunAgentInput`: `threadId` is a session id (created "
+            "when new), `forwardedProps.agent` the agent, the newest user message "
+            "the new message; with `resume`, decides the run's interrupts (its "
+            "approvals) instead. See docs/agui.md."
+        ),
+        "tags": ["streaming"],
+        "security": _SECURITY,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "threadId": {"type": "string", "format": "uuid"},
+                            "runId": {"type": "string"},
+                            "messages": {"type": "array", "items": {"type": "object"}},
+                            "forwardedProps": {"type": "object"},
+                            "resume": {"type": "array", "items": {"type": "object"}},
+                        },
+                        "required": ["threadId", "runId", "messages"],
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": _AGUI_STREAM,
+            "400": _error("Not a valid RunAgentInput, with the reason."),
+            "401": _error("Not signed in."),
+            "403": _error("An interrupt that staff decide."),
+            "404": _error("Another user's thread."),
+            "409": _error("A run is active, an approval waits, or was decided."),
+            "429": _error("Too many messages; Retry-After says when to try again."),
+        },
+    }
+}
+
+AGUI_STREAM = {
+    "get": {
+        "operationId": "agui_stream",
+        "summary": "Continue or join a thread's AG-UI stream",
+        "description": (
+            "With `Last-Event-ID` (or `after`), continues a cut stream after that "
+            "id: RUN_STARTED, MESSAGES_SNAPSHOT and STATE_SNAPSHOT as of it, then "
+            "the rest of the run, nothing repeated. Without, joins the active run "
+            "from now. 204 when there is no run to follow."
+        ),
+        "tags": ["streaming"],
+        "security": _SECURITY,
+        "parameters": [
+            {
+                "name": "threadId",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "after",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0},
+                "description": "The last seq the client has.",
+            },
+            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
+        ],
+        "responses": {
+            "200": _AGUI_STREAM,
+            "204": {"description": "Nothing to stream: no run after the cursor."},
+            "400": _error("A bad cursor, or one past the thread's end."),
+            "401": _error("Not signed in."),
+            "404": _error("No such thread of yours."),
+        },
+    }
+}
+
+
 def add_streaming_endpoints(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: the SSE paths and the WebSocket."""
     result["paths"]["/chat"] = CHAT
     result["paths"]["/api/sessions/{id}/stream/"] = STREAM
+    result["paths"]["/api/agui/"] = AGUI_RUN
+    result["paths"]["/api/agui/{threadId}/stream/"] = AGUI_STREAM
     result["info"]["description"] = result["info"].get("description", "") + WEBSOCKET
     return result

@@ -105,6 +105,8 @@ def test_schema_describes_every_endpoint_of_the_contract():
         "/api/token/",
         "/chat",
         "/api/sessions/{id}/stream/",
+        "/api/agui/",
+        "/api/agui/{threadId}/stream/",
     }
     chat = schema["paths"]["/chat"]["post"]
     assert "text/event-stream" in chat["responses"]["200"]["content"]
