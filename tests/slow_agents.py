@@ -39,8 +39,9 @@ def _append(path: str, line: str) -> None:
 
 
 class GatedModel:
-    """Asks for one `side_effect` call per message (labelled with the message),
-    then, once it has the outcome, answers after ANSWER_SECONDS."""
+    """Asks for one `side_effect` call per message (labelled with the message;
+    "a & b" asks for two in one turn, "a" and "b"), then, once it has the
+    outcome, answers after ANSWER_SECONDS."""
 
     name = "gated"
 
@@ -50,10 +51,9 @@ class GatedModel:
             yield TextChunk(f"outcome: {messages[-1].content}")
         else:
             asked = [m for m in messages if m.role == "user"]
-            label = asked[-1].content
-            yield ToolCallRequest(
-                f"effect_{len(asked)}", "side_effect", {"label": label}
-            )
+            for n, label in enumerate(asked[-1].content.split(" & ")):
+                call_id = f"effect_{len(asked)}" + (f"_{n}" if n else "")
+                yield ToolCallRequest(call_id, "side_effect", {"label": label})
         yield UsageChunk(1, 1)
 
 

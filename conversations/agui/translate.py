@@ -174,6 +174,15 @@ class RunTranslator:
         events = [*self._close_text(), self._run_finished(outcome)]
         return [sse(str(self._last), event) for event in events]
 
+    def gone(self) -> list[str]:
+        """The session was deleted mid-run: the stream ends with an error."""
+        self.finished = True
+        events = [
+            *self._close_text(),
+            RunErrorEvent(message="The thread was deleted.", code="session_deleted"),
+        ]
+        return [sse(str(self._last), event) for event in events]
+
     def _delta(self, text: str) -> list[str]:
         if self._skip_deltas or not text:
             return []

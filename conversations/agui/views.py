@@ -197,8 +197,15 @@ async def resumed_by_answers(
     first_seq = await Run.objects.values_list("first_seq", flat=True).aget(pk=run_id)
     cursor = min(e["seq"] for o in outcomes for e in o.envelopes) - 1
     state = await in_db_thread(session_state_at, session.id, cursor)
+    # Approvals of the run that this resume left undecided end it again at once.
+    pending = await in_db_thread(history.pending_approvals, run_id)
     translator = RunTranslator(
-        str(session.id), str(run_id), first_seq, joined=False, state=state
+        str(session.id),
+        str(run_id),
+        first_seq,
+        joined=False,
+        state=state,
+        pending={a["approval"]: a for a in pending},
     )
     return agui_events(session.id, cursor, translator, translator.opening(cursor))
 
@@ -258,8 +265,10 @@ async def agui_events(
                 continue
             try:
                 frame = next_frame.result()
-            except StopAsyncIteration:
-                return  # the session was deleted
+            except StopAsyncIteration:  # the session was deleted
+                for frame in translator.gone():
+                    yield frame
+                return
             next_frame, check_after = None, FIRST_WAIT_CHECK
             if frame is None:
                 yield ": keep-alive\n\n"

@@ -292,3 +292,103 @@ async def test_unauthenticated_callers_are_refused(db):
         content_type="application/json",
     )
     assert response.status_code in (401, 403)
+
+
+async def test_session_state_streams_as_json_patch_and_opens_the_next_run(
+    alice_token, test_agents
+):
+    thread = str(uuid.uuid4())
+    writes = [
+        {"scope": "session", "changes": {"a": 1, "b/c": 2}},
+        {"scope": "session", "changes": {"a": None, "never": None}},
+        {"scope": "user", "changes": {"u": 1}},
+    ]
+    body = run_input(
+        thread, json.dumps(writes), forwardedProps={"agent": "state-writer"}
+    )
+    frames = await read_all(await post(alice_token, body))
+    patches = [
+        f["event"]["delta"] for f in frames if f["event"]["type"] == "STATE_DELTA"
+    ]
+    assert patches == [
+        [
+            {"op": "add", "path": "/a", "value": 1},
+            {"op": "add", "path": "/b~1c", "value": 2},
+        ],
+        [{"op": "remove", "path": "/a"}],  # the key that never was: no op
+    ]
+    custom = [f["event"] for f in frames if f["event"]["type"] == "CUSTOM"]
+    assert [c["name"] for c in custom] == ["agentsite.state_delta"]
+    assert custom[0]["value"]["scope"] == "user"
+
+    again = run_input(thread, "[]")
+    again["messages"][0]["id"] = "m2"
+    frames = await read_all(await post(alice_token, again))
+    assert frames[1]["event"] == {"type": "STATE_SNAPSHOT", "snapshot": {"b/c": 2}}
+
+
+async def test_a_resume_that_answers_some_interrupts_ends_again_with_the_rest(
+    alice_token, test_agents, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SIDE_EFFECT_FILE", str(tmp_path / "effects"))
+    thread = str(uuid.uuid4())
+    body = run_input(thread, "one & two", forwardedProps={"agent": "gated"})
+    frames = await read_all(await post(alice_token, body))
+    first, second = frames[-1]["event"]["outcome"]["interrupts"]
+
+    def answer(interrupt: dict) -> dict:
+        entry = {"interruptId": interrupt["id"], "status": "resolved", "payload": True}
+        return run_input(thread, None, resume=[entry])
+
+    frames = await read_all(await post(alice_token, answer(first)))
+    outcome = frames[-1]["event"]["outcome"]
+    assert outcome["type"] == "interrupt"
+    assert [i["id"] for i in outcome["interrupts"]] == [second["id"]]
+
+    frames = await read_all(await post(alice_token, answer(second)))
+    assert frames[-1]["event"]["outcome"] == {"type": "success"}
+    assert (tmp_path / "effects").read_text().split() == ["one", "two"]
+
+
+async def test_a_resume_with_one_bad_entry_decides_none(alice_token, test_agents):
+    thread = str(uuid.uuid4())
+    body = run_input(thread, "one & two", forwardedProps={"agent": "gated"})
+    frames = await read_all(await post(alice_token, body))
+    first, _ = frames[-1]["event"]["outcome"]["interrupts"]
+    resume = run_input(
+        thread,
+        None,
+        resume=[
+            {"interruptId": first["id"], "status": "resolved", "payload": True},
+            {"interruptId": str(uuid.uuid4()), "status": "resolved", "payload": True},
+        ],
+    )
+    response = await post(alice_token, resume)
+    assert response.status_code == 400
+    statuses = {a.status async for a in Approval.objects.filter(session_id=thread)}
+    assert statuses == {Approval.Status.PENDING}
+    assert not await Event.objects.filter(
+        session_id=thread, type="approval_resolved"
+    ).aexists()
+
+
+async def test_a_thread_deleted_mid_run_ends_its_stream_with_run_error(
+    alice_token, test_agents
+):
+    from channels.db import database_sync_to_async
+
+    from conversations.engine.service import delete_session
+
+    thread = str(uuid.uuid4())
+    response = await post(
+        alice_token, run_input(thread, "go", forwardedProps={"agent": "slow"})
+    )
+    chunks, deleted = [], False
+    async for chunk in response.streaming_content:
+        chunks.append(chunk.decode() if isinstance(chunk, bytes) else chunk)
+        if not deleted and "TEXT_MESSAGE_CONTENT" in chunks[-1]:
+            deleted = await database_sync_to_async(delete_session)(thread)
+    frames = parse("".join(chunks))
+    assert frames[-1]["event"]["type"] == "RUN_ERROR"
+    assert frames[-1]["event"]["code"] == "session_deleted"
+    assert_brackets_closed(frames)  # the answer cut short is closed first
