@@ -30,8 +30,8 @@ async def post_raw(path: str, body: str | bytes, token: str):
 
 @pytest.mark.parametrize(
     "path",
-    ["/chat", "/api/sessions/", "/api/sessions/{id}/messages/"],
-    ids=["chat", "sessions", "messages"],
+    ["/chat", "/api/sessions/", "/api/sessions/{id}/messages/", "/api/agui/"],
+    ids=["chat", "sessions", "messages", "agui"],
 )
 async def test_deeply_nested_json_is_a_400_on_every_json_endpoint(
     alice, alice_token, path
@@ -111,6 +111,21 @@ async def test_unstorable_text_is_a_400_and_leaves_no_session_behind(
 
 
 @UNSTORABLE
+async def test_unstorable_text_over_agui_is_a_400_and_leaves_no_thread(
+    alice, alice_token, text
+):
+    body = {
+        "threadId": "0b9e4a4e-8f1c-4a57-9a43-2f5c1f0e9d11",
+        "runId": "r",
+        "messages": [{"id": "m", "role": "user", "content": text}],
+    }
+    response = await post_raw("/api/agui/", json.dumps(body), alice_token)
+    assert response.status_code == 400
+    assert "cannot be stored" in response.json()["detail"]
+    assert not await ChatSession.objects.filter(owner=alice).aexists()
+
+
+@UNSTORABLE
 async def test_unstorable_text_over_websocket_is_rejected_not_a_1011(
     alice, alice_token, text
 ):
@@ -145,7 +160,7 @@ async def test_unknown_agent_on_chat_is_a_400_and_a_known_one_is_used(
         pass
 
 
-@pytest.mark.parametrize("path", ["/chat", "/api/sessions/"])
+@pytest.mark.parametrize("path", ["/chat", "/api/sessions/", "/api/agui/"])
 async def test_body_over_the_upload_limit_is_a_json_413(alice_token, path, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = await post_raw(path, json.dumps({"message": "x" * 2000}), alice_token)
