@@ -81,16 +81,23 @@ def stream_cursor(request: HttpRequest) -> int:
     return parse_seq(request.GET.get("after", "0"))
 
 
+async def callers_session(request: HttpRequest, session_id: Any) -> ChatSession:
+    """The caller's session of that id to stream, else `Refused`: 401 or 403
+    for a caller not let in, 404 for a session that is not theirs."""
+    user = await database_sync_to_async(authenticated_user)(request)
+    session = await owned_session(user, session_id)
+    if session is None:
+        raise Refused(404, "Not found.")
+    return session
+
+
 @require_GET
 async def session_stream(request: HttpRequest, session_id: str) -> HttpResponse:
     """`GET /api/sessions/<id>/stream/`: replay after the cursor, then live."""
     try:
-        user = await database_sync_to_async(authenticated_user)(request)
+        session = await callers_session(request, session_id)
     except Refused as refused:
         return error(refused.status, refused.detail)
-    session = await owned_session(user, session_id)
-    if session is None:
-        return error(404, "Not found.")
     try:
         after = stream_cursor(request)
     except BadInput as exc:

@@ -40,7 +40,7 @@ from conversations.engine.threads import in_db_thread
 from conversations.inputs import BadInput, parse_seq
 from conversations.models import ChatSession, Run
 from conversations.ratelimit import message_limit, rate_limited_message, retry_after
-from conversations.sse import error, event_stream_response, owned_session
+from conversations.sse import callers_session, error, event_stream_response
 
 # Seconds between checks of whether a run with approvals outstanding now waits.
 FIRST_WAIT_CHECK = 0.02
@@ -84,12 +84,9 @@ async def run_stream(request: HttpRequest, thread_id: str) -> HttpResponse:
     """Join the thread's run: after `Last-Event-ID` (or `?after=`) to continue a
     stream that was cut, or from now. 204 when there is no run to follow."""
     try:
-        user = await database_sync_to_async(authenticated_user)(request)
+        session = await callers_session(request, thread_id)
     except Refused as refused:
         return error(refused.status, refused.detail)
-    session = await owned_session(user, thread_id)
-    if session is None:
-        return error(404, "Not found.")
     try:
         after = resume_cursor(request, session.last_seq)
     except BadInput as exc:

@@ -53,6 +53,31 @@ def _error(text: str) -> dict[str, Any]:
     }
 
 
+def _json_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """A required JSON object body with these properties."""
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _cursor_parameters(path_name: str) -> list[dict[str, Any]]:
+    """A resumable stream's parameters: its session, and the cursor to resume after."""
+    return [
+        {
+            "name": path_name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "after",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "The last seq the client has.",
+        },
+        {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
+    ]
+
+
 # The schemes drf-spectacular names for the API's own authenticators, which
 # these views lend (conversations/api/auth.py).
 _SECURITY = [{"tokenAuth": []}, {"cookieAuth": []}]
@@ -68,22 +93,14 @@ CHAT = {
         ),
         "tags": ["streaming"],
         "security": _SECURITY,
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "message": {"type": "string", "maxLength": 20000},
-                            "session_id": {"type": "string", "format": "uuid"},
-                            "agent": {"type": "string"},
-                        },
-                        "required": ["message"],
-                    }
-                }
+        "requestBody": _json_body(
+            {
+                "message": {"type": "string", "maxLength": 20000},
+                "session_id": {"type": "string", "format": "uuid"},
+                "agent": {"type": "string"},
             },
-        },
+            required=["message"],
+        ),
         "responses": {
             "200": {
                 **_EVENT_STREAM,
@@ -113,21 +130,7 @@ STREAM = {
         ),
         "tags": ["streaming"],
         "security": _SECURITY,
-        "parameters": [
-            {
-                "name": "id",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string"},
-            },
-            {
-                "name": "after",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 0},
-                "description": "The last seq the client has.",
-            },
-            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
-        ],
+        "parameters": _cursor_parameters("id"),
         "responses": {
             "200": _EVENT_STREAM,
             "400": _error("A bad cursor."),
@@ -160,24 +163,16 @@ AGUI_RUN = {
         ),
         "tags": ["streaming"],
         "security": _SECURITY,
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "threadId": {"type": "string", "format": "uuid"},
-                            "runId": {"type": "string"},
-                            "messages": {"type": "array", "items": {"type": "object"}},
-                            "forwardedProps": {"type": "object"},
-                            "resume": {"type": "array", "items": {"type": "object"}},
-                        },
-                        "required": ["threadId", "runId", "messages"],
-                    }
-                }
+        "requestBody": _json_body(
+            {
+                "threadId": {"type": "string", "format": "uuid"},
+                "runId": {"type": "string"},
+                "messages": {"type": "array", "items": {"type": "object"}},
+                "forwardedProps": {"type": "object"},
+                "resume": {"type": "array", "items": {"type": "object"}},
             },
-        },
+            required=["threadId", "runId", "messages"],
+        ),
         "responses": {
             "200": _AGUI_STREAM,
             "400": _error("Not a valid RunAgentInput, with the reason."),
@@ -202,21 +197,7 @@ AGUI_STREAM = {
         ),
         "tags": ["streaming"],
         "security": _SECURITY,
-        "parameters": [
-            {
-                "name": "threadId",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string"},
-            },
-            {
-                "name": "after",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 0},
-                "description": "The last seq the client has.",
-            },
-            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
-        ],
+        "parameters": _cursor_parameters("threadId"),
         "responses": {
             "200": _AGUI_STREAM,
             "204": {"description": "Nothing to stream: no run after the cursor."},
