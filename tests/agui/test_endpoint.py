@@ -392,3 +392,36 @@ async def test_a_thread_deleted_mid_run_ends_its_stream_with_run_error(
     assert frames[-1]["event"]["type"] == "RUN_ERROR"
     assert frames[-1]["event"]["code"] == "session_deleted"
     assert_brackets_closed(frames)  # the answer cut short is closed first
+
+
+async def test_a_second_stream_joins_a_run_mid_answer_and_gets_the_answer_whole(
+    alice_token, test_agents
+):
+    thread = str(uuid.uuid4())
+    first = await post(
+        alice_token, run_input(thread, "go", forwardedProps={"agent": "slow"})
+    )
+    chunks = []
+    async for chunk in first.streaming_content:
+        chunks.append(chunk.decode() if isinstance(chunk, bytes) else chunk)
+        if "TEXT_MESSAGE_CONTENT" in chunks[-1]:
+            break  # the answer is being written
+    joined = await AsyncClient().get(
+        f"/api/agui/{thread}/stream/", headers={"Authorization": f"Token {alice_token}"}
+    )
+    assert joined.status_code == 200
+    frames = await read_all(joined)
+    assert types(frames)[:3] == ["RUN_STARTED", "MESSAGES_SNAPSHOT", "STATE_SNAPSHOT"]
+    assert frames[1]["event"]["messages"] == [
+        {"id": "m1", "role": "user", "content": "go"}
+    ]
+    text = [f["event"] for f in frames if f["event"]["type"].startswith("TEXT_MESSAGE")]
+    assert [e["type"] for e in text] == [
+        "TEXT_MESSAGE_START",
+        "TEXT_MESSAGE_CONTENT",
+        "TEXT_MESSAGE_END",
+    ]
+    assert text[1]["delta"] == " ".join(f"word{n}" for n in range(40)) + " "
+    assert frames[-1]["event"]["outcome"] == {"type": "success"}
+    async for _ in first.streaming_content:
+        pass
