@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from bench import (
+    agui,
     approvals,
     bigsession,
     fanout,
@@ -42,6 +43,7 @@ SCENARIOS = (
     "profile",
     "approvals",
     "forks",
+    "agui",
 )
 # Tiny sizes for the test suite's smoke test: the code runs, the figures mean nothing.
 SMOKE = dataclasses.replace(
@@ -64,6 +66,9 @@ SMOKE = dataclasses.replace(
     profile_events=300,
     approvals_pending=20,
     approval_rounds=2,
+    agui_steps=20,
+    agui_repeats=2,
+    agui_messages=3,
 )
 
 
@@ -137,6 +142,9 @@ def run_stack(
     if "forks" in only:
         with phase("9 forks"):
             forks.run(report, stack, sizes)
+    if "agui" in only:
+        with phase("10 agui vs sse"):
+            agui.run(report, stack, sizes)
     if "profile" in only and services:
         text = profile.run(report, stack, sizes)
         report.note(

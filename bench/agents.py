@@ -13,11 +13,21 @@ from collections.abc import AsyncIterator
 
 from agents.base import BaseAgent
 from agents.context import Invocation
-from agents.events import Event, Final, Info
+from agents.events import (
+    Delta,
+    Event,
+    Final,
+    Info,
+    StateDelta,
+    Thought,
+    ToolCall,
+    ToolResult,
+)
 from agents.registry import AgentRegistry
 
 FLOOD = "bench-flood"
 PACED = "bench-paced"
+STEPS = "bench-steps"
 # Upper bounds, so that a typo in a message cannot start an endless run.
 MAX_EVENTS = 1_000_000
 MAX_SECONDS = 120.0
@@ -59,7 +69,30 @@ class PacedAgent(BaseAgent):
         yield Final("paced")
 
 
+class StepsAgent(BaseAgent):
+    """Takes N model-like steps (message: "N"), then answers: each step streams
+    text that is stored as a thought, calls a tool, stores its result and a
+    state change. Info events go through AG-UI as CUSTOM events only; this run
+    exercises every mapping a real model's run does (text brackets, reasoning,
+    tool calls, JSON Patch state), with the deltas a model streams."""
+
+    async def _run_steps(self, inv: Invocation) -> AsyncIterator[Event]:
+        (count,) = _numbers(inv.message, (10,))
+        for n in range(min(int(count), MAX_EVENTS)):
+            words = (f"step {n}: ", "adding ", "one")
+            for word in words:
+                yield Delta(word)
+            yield Thought("".join(words))
+            yield ToolCall(f"call-{n}", "add", {"a": n, "b": 1})
+            yield ToolResult(f"call-{n}", "add", n + 1, 0.1)
+            yield StateDelta("session", {"step": n})
+        for word in ("all ", "steps ", "done"):
+            yield Delta(word)
+        yield Final("all steps done")
+
+
 def register(registry: AgentRegistry) -> None:
-    """The AGENT_PLUGINS hook: adds `bench-flood` and `bench-paced`."""
+    """The AGENT_PLUGINS hook: adds `bench-flood`, `bench-paced`, `bench-steps`."""
     registry.register_class(FloodAgent, name=FLOOD, description="benchmark firehose")
     registry.register_class(PacedAgent, name=PACED, description="benchmark pacer")
+    registry.register_class(StepsAgent, name=STEPS, description="benchmark steps")

@@ -33,6 +33,9 @@ class Sizes:
     uvicorn_on_embedded: bool
     approvals_pending: int = 10_000  # scenario 8
     approval_rounds: int = 30
+    agui_steps: int = 1_500  # scenario 10: one long run, ~6,000 stored events
+    agui_repeats: int = 5  # rounds of each endpoint, alternating
+    agui_messages: int = 100  # short runs of each endpoint, for latency
 
 
 QUICK = Sizes(
@@ -78,4 +81,7 @@ FULL = Sizes(
     profile_events=50_000,
     uvicorn_on_embedded=True,
     approval_rounds=100,
+    agui_steps=5_000,
+    agui_repeats=7,
+    agui_messages=300,
 )

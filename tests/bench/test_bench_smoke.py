@@ -19,7 +19,7 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
     output = tmp_path / "benchmarks.md"
     command = [
         sys.executable, "-m", "bench", "--smoke", "--stacks", "embedded",
-        "--only", "stream,users,fanout,big,idle,latency,approvals,forks",
+        "--only", "stream,users,fanout,big,idle,latency,approvals,forks,agui",
         "--sqlite", str(tmp_path / "bench.sqlite3"), "--output", str(output),
     ]  # fmt: skip
     done = subprocess.run(
@@ -36,7 +36,9 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
         "2 many users",
         "3 no silent loss",
         "8 approvals",
+        "10 agui vs sse",
     ):
         assert scenario in text
     assert "received transcripts equal to stored | 3/3" in text
+    assert "streams covering every stored event of their run | 10/10" in text
     assert "| sqlite+memory | 4 big sessions |" in text  # machine speed bracket
