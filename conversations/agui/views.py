@@ -232,16 +232,19 @@ async def agui_events(
     session_id: Any, after: int, translator: RunTranslator, opening: list[str]
 ) -> AsyncIterator[str]:
     """The opening frames, then the run's frames after `after` as AG-UI
-    events, until it finishes or waits for approvals."""
-    for frame in opening:
-        yield frame
+    events, until it finishes or waits for approvals.
+
+    Frames are read straight from `follow` in this task, so a burst of them
+    reaches the socket in one write; only while approvals are outstanding is
+    the next frame awaited in a task of its own, beside the checks."""
+    yield "".join(opening)
     source = follow(
         session_id,
         after,
         translator.run_id,
         idle_after=settings.SSE_HEARTBEAT_SECONDS,
     ).__aiter__()
-    next_frame: asyncio.Future | None = None
+    waiting_for: asyncio.Future | None = None  # the next frame, while checking
     check_after = FIRST_WAIT_CHECK
     try:
         while not translator.finished:
@@ -250,31 +253,30 @@ async def agui_events(
                     history.waiting_approvals, translator.run_id
                 )
                 if waiting:
-                    for frame in translator.interrupt(waiting):
-                        yield frame
+                    yield "".join(translator.interrupt(waiting))
                     return
-            if next_frame is None:
-                next_frame = asyncio.ensure_future(anext(source))
-            timeout = check_after if translator.pending else None
-            done, _ = await asyncio.wait({next_frame}, timeout=timeout)
-            if not done:
-                check_after = min(check_after * 2, LAST_WAIT_CHECK)
-                continue
+                waiting_for = waiting_for or asyncio.ensure_future(anext(source))
+                done, _ = await asyncio.wait({waiting_for}, timeout=check_after)
+                if not done:
+                    check_after = min(check_after * 2, LAST_WAIT_CHECK)
+                    continue
+                next_frame, waiting_for = waiting_for, None
+                check_after = FIRST_WAIT_CHECK
+            else:
+                next_frame = anext(source)
             try:
-                frame = next_frame.result()
+                frame = await next_frame
             except StopAsyncIteration:  # the session was deleted
-                for frame in translator.gone():
-                    yield frame
+                yield "".join(translator.gone())
                 return
-            next_frame, check_after = None, FIRST_WAIT_CHECK
-            if frame is None:
-                yield ": keep-alive\n\n"
-                continue
-            for out in translator.feed(frame):
-                yield out
+            text = (
+                ": keep-alive\n\n" if frame is None else "".join(translator.feed(frame))
+            )
+            if text:  # a frame may have nothing to say (`run_started`, a skipped delta)
+                yield text
     finally:
-        if next_frame is not None:
-            next_frame.cancel()
+        if waiting_for is not None:
+            waiting_for.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await next_frame
+                await waiting_for
         await source.aclose()
