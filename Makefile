@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
 DEV_STAMP := $(VENV)/.requirements-dev-installed
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser agui-client
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,7 +46,20 @@ browser:
 			echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; \
 		fi; }
 
-test: lint browser
+# The AG-UI tests drive the official client from npm, at the versions its
+# lockfile pins; reinstalled when the lockfile is newer than the install.
+AGUI_CLIENT := tests/agui/client
+
+$(AGUI_CLIENT)/node_modules: $(AGUI_CLIENT)/package-lock.json
+	@command -v npm >/dev/null || { \
+		echo "npm is missing: install Node.js (node and npm) for the AG-UI client tests"; \
+		exit 1; }
+	cd $(AGUI_CLIENT) && npm ci --no-audit --no-fund
+	touch $@
+
+agui-client: $(AGUI_CLIENT)/node_modules
+
+test: lint browser agui-client
 	mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -54,4 +67,4 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench $(if $(FULL),--full,)
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles $(AGUI_CLIENT)/node_modules

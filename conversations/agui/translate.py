@@ -71,8 +71,10 @@ def user_message_id(seq: int, client_id: str | None) -> str:
 
 
 def tool_content(result: Any) -> str:
-    """A tool's result as the text AG-UI carries (JSON unless it is text)."""
-    return result if isinstance(result, str) else json.dumps(result)
+    """A tool's result as the text AG-UI carries (JSON unless it is text).
+    Keys sorted: PostgreSQL's jsonb reorders them, and a result read back from
+    the database (a snapshot, a resumed stream) must read as the live one did."""
+    return result if isinstance(result, str) else json.dumps(result, sort_keys=True)
 
 
 def pointer(key: str) -> str:
