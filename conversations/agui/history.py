@@ -6,7 +6,6 @@ run now waits for approvals. Blocking: call through `in_db_thread`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from ag_ui.core import (
     UserMessage,
 )
 
-from conversations.agui.translate import tool_content, user_message_id
+from conversations.agui.translate import json_text, tool_content, user_message_id
 from conversations.engine.forks import replay
 from conversations.models import Approval, Event, Run
 
@@ -75,7 +74,7 @@ def _message(seq: int, type_: str, data: dict) -> Message | None:
                 id=data["call_id"],
                 type="function",
                 function=FunctionCall(
-                    name=data["tool"], arguments=json.dumps(data["args"])
+                    name=data["tool"], arguments=json_text(data["args"])
                 ),
             )
             return AssistantMessage(id=f"c-{seq}", tool_calls=[call])
@@ -124,10 +123,13 @@ def run_to_follow(session_id: Any, after: int) -> FollowedRun | None:
     return None if run is None else FollowedRun(*run)
 
 
-def waiting_approvals(run_id: Any) -> list[dict] | None:
-    """The approvals a run waits for, once it has stopped to wait for them;
-    None while it still works (or is over)."""
+def waiting_approvals(run_id: Any, streamed: int) -> list[dict] | None:
+    """The approvals a run waits for, once it has stopped to wait for them and
+    a stream that has sent its events up to seq `streamed` has sent them all;
+    None while it still works (or is over), or events are left to send."""
     if not Run.objects.filter(pk=run_id, status=Run.Status.AWAITING_APPROVAL).exists():
+        return None
+    if Event.objects.filter(run_id=run_id, seq__gt=streamed).exists():
         return None
     return pending_approvals(run_id)
 

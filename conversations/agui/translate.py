@@ -70,11 +70,15 @@ def user_message_id(seq: int, client_id: str | None) -> str:
     return client_id or f"u-{seq}"
 
 
+def json_text(value: Any) -> str:
+    """JSON with sorted keys: PostgreSQL's jsonb reorders keys, and what a
+    snapshot or a resumed stream reads back must read as the live one did."""
+    return json.dumps(value, sort_keys=True)
+
+
 def tool_content(result: Any) -> str:
-    """A tool's result as the text AG-UI carries (JSON unless it is text).
-    Keys sorted: PostgreSQL's jsonb reorders them, and a result read back from
-    the database (a snapshot, a resumed stream) must read as the live one did."""
-    return result if isinstance(result, str) else json.dumps(result, sort_keys=True)
+    """A tool's result as the text AG-UI carries (JSON unless it is text)."""
+    return result if isinstance(result, str) else json_text(result)
 
 
 def pointer(key: str) -> str:
@@ -144,6 +148,11 @@ class RunTranslator:
         self._written: list[str] = []
         self._skip_deltas = joined  # until the run stores its next step
         self._error: tuple[str, str] | None = None
+
+    @property
+    def streamed(self) -> int:
+        """The seq of the last stored event this stream has translated."""
+        return self._last
 
     def opening(self, cursor: int) -> list[str]:
         """What every stream starts with: the run, then the state it starts from."""
@@ -278,7 +287,7 @@ class RunTranslator:
                 tool_call_name=data["tool"],
                 parent_message_id=f"c-{seq}",
             ),
-            ToolCallArgsEvent(tool_call_id=call_id, delta=json.dumps(data["args"])),
+            ToolCallArgsEvent(tool_call_id=call_id, delta=json_text(data["args"])),
             ToolCallEndEvent(tool_call_id=call_id),
         ]
 

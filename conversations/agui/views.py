@@ -218,7 +218,9 @@ def open_resumed(session: ChatSession, after: int) -> AsyncIterator[str] | None:
     translator = RunTranslator(
         str(session.id),
         str(followed.run_id),
-        followed.first_seq,
+        # What is stored after `after` is new to this client, even the run's
+        # opening message: the snapshot, which replaces its messages, lacks it.
+        None,
         joined=True,
         state=thread.state,
         pending={a["approval"]: a for a in pending},
@@ -250,7 +252,7 @@ async def agui_events(
         while not translator.finished:
             if translator.pending:
                 waiting = await in_db_thread(
-                    history.waiting_approvals, translator.run_id
+                    history.waiting_approvals, translator.run_id, translator.streamed
                 )
                 if waiting:
                     yield "".join(translator.interrupt(waiting))

@@ -7,7 +7,9 @@ messages and state from what it is sent: these tests prove that a real client
 accepts our streams, without warnings, for a plain run, a tool run, a
 cancelled run, an approval interrupt and its resume, and a stream cut mid-run
 and continued with Last-Event-ID, and that it ends with the thread we stored.
-The two strict xfails are endpoint defects these tests found, still open.
+Two of them pin defects they found, since fixed: a stream joined before the
+run's first step lost the user's message, and one joining a run that already
+waited for approval left out the events stored after Last-Event-ID.
 The client is not optional here: without node or the installed client the
 tests fail, they do not skip.
 """
@@ -248,12 +250,6 @@ def test_a_stream_cut_mid_run_and_resumed(node, slow_server, alice_token):
     assert cut["messages"] == stored_messages(cut_thread)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="endpoint defect: a stream joined before the run's first step restates"
-    " neither in MESSAGES_SNAPSHOT (as of the cursor) nor as events (the run's"
-    " opening message is skipped as the client's own), so the client loses it",
-)
 def test_a_stream_cut_before_the_first_step_keeps_the_users_message(
     node, live_server_process, alice_token
 ):
@@ -272,12 +268,6 @@ def test_a_stream_cut_before_the_first_step_keeps_the_users_message(
     assert result["messages"] == stored_messages(thread)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="endpoint defect: a stream joining a run that already waits for approval"
-    " ends with the interrupt at once, leaving out what was stored after"
-    " Last-Event-ID (here the tool call the interrupt is about)",
-)
 def test_a_client_joining_a_run_that_waits_gets_what_it_missed(
     node, live_server_process, alice_token
 ):
