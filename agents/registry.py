@@ -3,7 +3,8 @@
 A definition (a TOML file in `agents/definitions/`) names an agent's name,
 description, instructions, tools, capabilities, model, double-message policy,
 a few example prompts for the chat page to offer, and an `[approval]` table
-naming the tools whose calls wait for a person. The registry turns capabilities
+naming the tools whose calls wait for a person, and `[[mcp]]` tables naming
+MCP servers whose tools the agent offers too (`agents.mcp`). The registry turns capabilities
 into a class (`BaseAgent` plus
 `SessionMixin` for "sessions", `StatefulMixin` for "state", in the article's
 order) and also accepts agent classes written in Python. Building an agent
@@ -28,6 +29,8 @@ from agents.approval import APPROVERS, DEFAULT_EXPIRES_SECONDS, ApprovalPolicy
 from agents.base import POLICIES, BaseAgent, Policy
 from agents.llm.base import Model
 from agents.llm.offline import OfflineModel
+from agents.mcp.config import McpServer, parse_server
+from agents.mcp.tools import tool_name
 from agents.mixins import SessionMixin, StatefulMixin
 from agents.stores import HistoryStore, StateStore
 from agents.toolbox import BUILTIN_TOOLS
@@ -74,6 +77,12 @@ class AgentSpec:
     examples: tuple[str, ...] = ()
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     steering: bool = True  # takes a message sent with `steer` into a working run
+    mcp: tuple[McpServer, ...] = ()  # servers whose tools it offers too
+
+    @property
+    def mcp_names(self) -> tuple[str, ...]:
+        """The names of the allow-listed MCP tools (known before any server runs)."""
+        return _allowed_mcp_names(self.mcp)
 
 
 @functools.cache
@@ -123,6 +132,7 @@ class AgentRegistry:
         examples: Sequence[str] = (),
         approval: ApprovalPolicy | None = None,
         steering: bool = True,
+        mcp: Sequence[McpServer] = (),
     ) -> AgentSpec:
         """Register an agent class written in Python (mixins already composed)."""
         if not issubclass(agent_class, BaseAgent):
@@ -140,6 +150,7 @@ class AgentRegistry:
             examples=tuple(examples),
             approval=approval or ApprovalPolicy(),
             steering=steering,
+            mcp=tuple(mcp),
         )
         self.add(spec)
         return spec
@@ -176,11 +187,14 @@ class AgentRegistry:
         history_store: HistoryStore | None = None,
         state_store: StateStore | None = None,
         step_delay: float = 0.0,
+        extra_tools: Sequence[Tool] = (),
     ) -> BaseAgent:
         """An agent ready to run. `llm` is the project's default model, `offline`
         the bundled one as the project paces it (both the full-speed offline
         model when omitted); a definition saying `model = "offline"` always
-        gets `offline`. Stores are required by the capabilities that use them."""
+        gets `offline`. Stores are required by the capabilities that use them.
+        `extra_tools` join the agent's own: its MCP servers' tools, which only
+        the process that holds the connections can give."""
         spec = self.get(name)
         stores: dict[str, Any] = {}
         if issubclass(spec.agent_class, SessionMixin):
@@ -195,7 +209,7 @@ class AgentRegistry:
         if llm is None or spec.model == "offline":
             llm = offline
         return spec.agent_class(
-            [self.tools[tool] for tool in spec.tools],
+            [*(self.tools[tool] for tool in spec.tools), *extra_tools],
             llm,
             name=spec.name,
             description=spec.description,
@@ -209,30 +223,47 @@ class AgentRegistry:
 
 
 def validate_definitions(
-    directory: Path = DEFINITIONS_DIR, *, tools: Mapping[str, Tool] = BUILTIN_TOOLS
+    directories: Path | Sequence[Path] = DEFINITIONS_DIR,
+    *,
+    tools: Mapping[str, Tool] = BUILTIN_TOOLS,
 ) -> list[DefinitionError]:
-    """Every problem of every definition in `directory`, for a system check."""
-    return _load(directory, tools)[1]
+    """Every problem of every definition in `directories`, for a system check."""
+    return _load(directories, tools)[1]
 
 
 def load_registry(
-    directory: Path = DEFINITIONS_DIR, *, tools: Mapping[str, Tool] = BUILTIN_TOOLS
+    directories: Path | Sequence[Path] = DEFINITIONS_DIR,
+    *,
+    tools: Mapping[str, Tool] = BUILTIN_TOOLS,
 ) -> AgentRegistry:
-    """A registry of the definitions in `directory`; raises the first
-    `DefinitionError` (run `validate_definitions` to see them all)."""
-    registry, errors = _load(directory, tools)
+    """A registry of the definitions in `directories` (a folder or several, as
+    AGENT_DEFINITIONS adds them); raises the first `DefinitionError` (run
+    `validate_definitions` to see them all)."""
+    registry, errors = _load(directories, tools)
     if errors:
         raise errors[0]
     return registry
 
 
+def _definition_files(
+    directories: Path | Sequence[Path], errors: list[DefinitionError]
+) -> list[Path]:
+    folders = [directories] if isinstance(directories, Path | str) else directories
+    files: list[Path] = []
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            errors.append(DefinitionError(folder, "folder", "is not a folder"))
+        files += sorted(folder.glob("*.toml"))
+    return files
+
+
 def _load(
-    directory: Path, tools: Mapping[str, Tool]
+    directories: Path | Sequence[Path], tools: Mapping[str, Tool]
 ) -> tuple[AgentRegistry, list[DefinitionError]]:
     registry = AgentRegistry(tools)
     errors: list[DefinitionError] = []
     defaults: list[Path] = []
-    for path in sorted(Path(directory).glob("*.toml")):
+    for path in _definition_files(directories, errors):
         spec, found = _read(path, tools)
         errors += found
         if spec is None:
@@ -325,7 +356,13 @@ def _read(
             DefinitionError(path, "steering", "policy 'steer' needs steering")
         )
     examples = _examples(field("examples", list, []), path, errors)
-    approval = _approval(field("approval", dict, {}), tool_names, path, errors)
+    servers = _mcp(field("mcp", list, []), path, errors)
+    approval = _approval(
+        field("approval", dict, {}),
+        (*tool_names, *_allowed_mcp_names(servers)),
+        path,
+        errors,
+    )
     if stateless := _needing_state(tool_names, capabilities, tools):
         errors.append(
             DefinitionError(
@@ -349,8 +386,41 @@ def _read(
         examples=examples,
         approval=approval,
         steering=steering,
+        mcp=servers,
     )
     return spec, []
+
+
+def _mcp(
+    tables: list, path: Path, errors: list[DefinitionError]
+) -> tuple[McpServer, ...]:
+    """The `[[mcp]]` tables of a definition; problems go to `errors`, each
+    named by its table (`mcp[0].url`)."""
+    servers: list[McpServer] = []
+    for index, table in enumerate(tables):
+        server, problems = parse_server(table)
+        errors += [
+            DefinitionError(path, f"mcp[{index}]" + (f".{key}" if key else ""), text)
+            for key, text in problems
+        ]
+        if server is None:
+            continue
+        if any(other.name == server.name for other in servers):
+            errors.append(
+                DefinitionError(
+                    path, f"mcp[{index}].name", f"{server.name!r} is used twice"
+                )
+            )
+        servers.append(server)
+    return tuple(servers)
+
+
+def _allowed_mcp_names(servers: Sequence[McpServer]) -> tuple[str, ...]:
+    return tuple(
+        tool_name(server.name, tool)
+        for server in servers
+        for tool in server.tools or ()
+    )
 
 
 def _examples(
@@ -464,4 +534,5 @@ _FIELDS = (
     "examples",
     "approval",
     "steering",
+    "mcp",
 )

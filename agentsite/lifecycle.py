@@ -6,7 +6,9 @@ daphne has no lifespan events, so `ServerLifecycle` (the outermost ASGI wrapper)
 starts the run engine's per-process duties with the first request, a load
 balancer's health check typically, moments after start-up. On SIGTERM every open
 socket is closed with 1012 ("service restart") before the server's own handler
-runs, so clients resume on another instance from their last seq.
+runs, so clients resume on another instance from their last seq, and the
+process's MCP server connections are closed (a stdio server's process ends
+with its connection instead of outliving the server).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import autobahn.util
 from django.conf import settings
 
+from conversations.engine.process import EngineProcess
 from conversations.engine.service import start_engine
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ SERVER_GOING_AWAY_CODES = frozenset(
 FLUSH_SECONDS = 0.2  # lets the close frames leave the socket buffers
 DRAIN_POLL_SECONDS = 0.008
 DROP_GRACE_SECONDS = 1.0
+MCP_CLOSE_SECONDS = 3.0
 
 
 class ServerLifecycle:
@@ -82,6 +86,11 @@ class ServerLifecycle:
         await asyncio.gather(*(send(close) for send in sockets), return_exceptions=True)
         if sockets:
             await asyncio.sleep(FLUSH_SECONDS)
+        try:
+            async with asyncio.timeout(MCP_CLOSE_SECONDS):
+                await EngineProcess.current().mcp.close()
+        except Exception:  # shutting down all the same
+            logger.exception("SIGTERM: closing the MCP connections failed")
         loop.remove_signal_handler(signal.SIGTERM)
         signal.signal(signal.SIGTERM, previous)
         os.kill(os.getpid(), signal.SIGTERM)

@@ -18,7 +18,9 @@ from agents.context import RunContext
 from agents.llm.base import Model
 from agents.llm.offline import OfflineModel, Pace
 from agents.llm.openai_compat import OpenAICompatibleModel
+from agents.mcp import offered_tools
 from agents.registry import AgentRegistry, load_registry
+from conversations.engine.process import EngineProcess
 from conversations.stores import OrmStateStore, TranscriptHistoryStore
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 def get_registry() -> AgentRegistry:
     """The agents this process can run: the definitions, read once, plus the
     Python agents that AGENT_PLUGINS register."""
-    registry = load_registry()
+    registry = load_registry(settings.AGENT_DEFINITION_DIRS)
     for path in settings.AGENT_PLUGINS:
         import_string(path)(registry)
     return registry
@@ -95,13 +97,19 @@ def model_from_settings() -> Model:
 
 
 async def build_agent(spec: RunSpec) -> BaseAgent:
-    return get_registry().build(
+    """The run's agent, with the tools of its MCP servers through this
+    process's connections (started now if they are not yet)."""
+    registry = get_registry()
+    servers = registry.get(spec.agent).mcp if spec.agent in registry else ()
+    extra = await offered_tools(EngineProcess.current().mcp, servers) if servers else []
+    return registry.build(
         spec.agent,
         llm=model_from_settings(),
         offline=offline_model(),
         history_store=TranscriptHistoryStore(before_seq=spec.first_seq),
         state_store=OrmStateStore(),
         step_delay=settings.AGENT_STEP_DELAY,
+        extra_tools=extra,
     )
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from agents import checks
-from agents.events import ApprovalRequested, AwaitingApproval
+from agents.events import ApprovalRequested, AwaitingApproval, ToolError
+from agents.mcp import McpPool, offered_tools
 from agents.registry import load_registry, validate_definitions
 from agents.stores import InMemoryHistoryStore, InMemoryStateStore
 from tests.agents.helpers import collect, final_text
@@ -70,12 +70,10 @@ def test_six_examples_of_200_characters_are_allowed(tmp_path) -> None:
 
 
 def test_manage_py_check_names_the_file_and_the_bad_example(
-    tmp_path, monkeypatch
+    tmp_path, settings
 ) -> None:
     directory = definitions(tmp_path, 'examples = ["What is 2 + 2?", ""]')
-    monkeypatch.setattr(
-        checks, "validate_definitions", lambda: validate_definitions(directory)
-    )
+    settings.AGENT_DEFINITION_DIRS = [directory]
     with pytest.raises(SystemCheckError) as raised:
         call_command("check")
     report = str(raised.value)
@@ -101,16 +99,27 @@ async def test_the_offline_model_answers_every_shipped_example(spec) -> None:
     """A starter prompt the agent then declines would be a poor first impression.
     One that asks for a person's approval first is answered by that request."""
     assert 1 <= len(spec.examples) <= 6
-    for example in spec.examples:
-        agent = load_registry().build(
-            spec.name,
-            history_store=InMemoryHistoryStore(),
-            state_store=InMemoryStateStore(),
-        )
-        events = await collect(agent, example)
-        if isinstance(events[-1], AwaitingApproval):
-            assert any(isinstance(e, ApprovalRequested) for e in events), example
-            continue
-        answer = final_text(events)
-        assert answer, example
-        assert not answer.startswith(REFUSALS), (example, answer)
+    pool = McpPool()  # the agent's MCP servers, for real (the clock's is on PyPI)
+    try:
+        for example in spec.examples:
+            agent = load_registry().build(
+                spec.name,
+                history_store=InMemoryHistoryStore(),
+                state_store=InMemoryStateStore(),
+                extra_tools=await offered_tools(pool, spec.mcp),
+            )
+            events = await collect(agent, example)
+            assert not any(isinstance(e, ToolError) for e in events), events
+            answered(example, events)
+    finally:
+        await pool.close()
+
+
+def answered(example: str, events: list) -> None:
+    """The example got an answer that is not a refusal, or a request for approval."""
+    if isinstance(events[-1], AwaitingApproval):
+        assert any(isinstance(e, ApprovalRequested) for e in events), example
+        return
+    answer = final_text(events)
+    assert answer, example
+    assert not answer.startswith(REFUSALS), (example, answer)

@@ -1,6 +1,6 @@
 """What one server process does for all the runs it drives: the runs themselves,
 the slots that bound how many work at once, one heartbeat, one cancel listener,
-and the recovery sweep.
+the recovery sweep, and the connections to MCP tool servers.
 
 Per run, heartbeats and cancel subscriptions cost a database round trip every
 period and a layer subscribe and unsubscribe: in a burst of 500 short runs that
@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from agents.mcp import McpPool
 from conversations.engine.storage import beat_runs
 from conversations.engine.threads import in_db_thread
 from conversations.layer import CANCEL, CONTROL_GROUP
@@ -49,6 +50,7 @@ class EngineProcess:
         self._background: set[asyncio.Task] = set()
         self._upkeep: tuple[asyncio.Task, ...] = ()
         self._sweeper: asyncio.Task | None = None
+        self.mcp = McpPool()  # one connection per MCP server, shared by the runs
 
     @classmethod
     def current(cls) -> EngineProcess:

@@ -42,6 +42,7 @@ def test_shipped_agents_have_the_promised_capabilities() -> None:
     assert capabilities == {
         "assistant": ("sessions", "state"),
         "calculator": (),
+        "clock": ("sessions",),
         "geo": ("sessions",),
         "math": ("sessions", "state"),
         "notes": ("sessions", "state"),

@@ -3,7 +3,8 @@
 It really plans: each turn it reads the conversation, explains its next step as
 reasoning (shown as a thought), then asks for tool calls or writes the answer
 word by word. It handles arithmetic (percentages, chains, "that"), unit
-conversion, facts with follow-ups, memory and notes through state tools, each only
+conversion, facts with follow-ups, memory and notes through state tools, the
+time through an MCP time server's tools, each only
 when the agent offered the tools for it and its instructions allow the topic;
 a message asking several things gets each answered with its own calls.
 Anything else gets an honest answer naming what it can do. Being stateless, it
@@ -26,14 +27,29 @@ from agents.llm.base import (
     ToolSpec,
     UsageChunk,
 )
-from agents.llm.offline import arithmetic, facts, generic, memory, notes, units
+from agents.llm.offline import (
+    arithmetic,
+    clock,
+    facts,
+    generic,
+    memory,
+    notes,
+    units,
+)
 from agents.llm.offline.instructions import guidance
 from agents.llm.offline.plan import Answer, Outcome, Plan, Request, Step, read_request
 from agents.llm.offline.questions import split
 
 # Most specific first: "note down that my code is 4" is a note, "what is my
 # favourite colour" memory, not a fact, and "5 miles in km" a conversion.
-SKILLS = (notes.plan, memory.plan, units.plan, arithmetic.plan, facts.plan)
+SKILLS = (
+    notes.plan,
+    memory.plan,
+    clock.plan,
+    units.plan,
+    arithmetic.plan,
+    facts.plan,
+)
 
 _WORD = re.compile(r"\S+\s*")
 # A question that refers back waits for the questions before it in its message.

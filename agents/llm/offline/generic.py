@@ -58,6 +58,8 @@ def what_i_can_do(request: Request) -> str:
             skills.append(
                 "tell you the moons of the planets (try “How many moons does Mars have?”)"
             )
+    if allowed("time") and any(name.endswith("__get_current_time") for name in tools):
+        skills.append("tell the time anywhere (try “What time is it in Tokyo?”)")
     if allowed("memory") and {"remember", "recall"} <= tools:
         skills.append(
             "remember things about you across conversations "
@@ -89,6 +91,7 @@ _TOPIC_NAMES = {
     "memory": "remembering things",
     "notes": "your notes",
     "units": "unit conversion",
+    "time": "the time",
 }
 
 

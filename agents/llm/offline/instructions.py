@@ -38,6 +38,7 @@ TOPIC_WORDS = {
         "places",
     },
     "moons": {"moon", "moons", "planet", "planets", "astronomy", "space"},
+    "time": {"time", "times", "clock", "clocks", "timezone", "timezones", "zones"},
     "memory": {"memory", "remembering"},
     "notes": {"note", "notes"},
     "units": {"units", "unit", "conversion", "conversions", "measurements"},

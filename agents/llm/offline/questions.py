@@ -3,8 +3,10 @@
 "What is the capital of Japan, and what is 12 times 7 plus 5?" asks two
 things. The split happens at sentence ends and where a new question starts
 after "and", a comma or a semicolon ("…, and what is …", "… and how many …"),
-never inside one request: "add 2 and 2" keeps its "and", and a chain such as
-"add 2 and 2 then multiply by 10" is one request for arithmetic to resolve.
+never inside one request: "add 2 and 2" keeps its "and", a chain such as
+"add 2 and 2 then multiply by 10" is one request for arithmetic to resolve, and
+a condition ("when it is 3pm in Sydney, what time is it in Berlin?") stays
+with the question it conditions.
 A leading greeting ("Hi! What is 2 + 2?") is noted, not answered as a question.
 """
 
@@ -27,6 +29,7 @@ _NEXT_QUESTION = re.compile(
     rf"|\s+and\s+(?:also\s+|then\s+)?(?=(?:{_STARTS})\b)",
     re.I,
 )
+_CONDITION = re.compile(r"^(?:when|if)\s+it\s+is\b", re.I)
 # What is left of "Also, what is …" once the question is split off.
 _CONNECTIVE = re.compile(r"(?:and|also|then|so|ok|okay|plus|oh)[\s,.!]*", re.I)
 _GREETING = re.compile(
@@ -45,8 +48,19 @@ def split(text: str) -> tuple[bool, list[str]]:
     parts = [
         part.strip(" ,")
         for sentence in _SENTENCE.split(text)
-        for part in _NEXT_QUESTION.split(sentence)
+        for part in _conditioned(_NEXT_QUESTION.split(sentence))
     ]
     return greeted, [
         part for part in parts if part and not _CONNECTIVE.fullmatch(part)
     ] or [text]
+
+
+def _conditioned(parts: list[str]) -> list[str]:
+    """`parts` with each condition joined to the question after it."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and _CONDITION.match(joined[-1]):
+            joined[-1] = f"{joined[-1].rstrip(' ,')}, {part.strip()}"
+        else:
+            joined.append(part)
+    return joined
