@@ -3,11 +3,13 @@
 import asyncio
 import json
 import os
+import sys
 
 from agents.approval import ApprovalPolicy
 from agents.base import BaseAgent
 from agents.events import Final, Info
 from agents.llm.base import ModelError, TextChunk, ToolCallRequest, UsageChunk
+from agents.mcp import McpServer
 from agents.mixins import StatefulMixin
 from agents.registry import AgentRegistry, load_registry
 from agents.state import RunState
@@ -55,6 +57,31 @@ class GatedModel:
                 call_id = f"effect_{len(asked)}" + (f"_{n}" if n else "")
                 yield ToolCallRequest(call_id, "side_effect", {"label": label})
         yield UsageChunk(1, 1)
+
+
+class CallerModel:
+    """Calls the tool its message names, with the JSON arguments after the name
+    ("mcp_test__echo {"text": "hi"}"), then answers with what came back."""
+
+    name = "caller"
+
+    async def stream(self, messages, tools):
+        if messages[-1].role == "tool":
+            yield TextChunk(f"outcome: {messages[-1].content}")
+        else:
+            asked = [m for m in messages if m.role == "user"]
+            name, _, args = asked[-1].content.partition(" ")
+            yield ToolCallRequest(f"call_{len(asked)}", name, json.loads(args or "{}"))
+        yield UsageChunk(1, 1)
+
+
+# The MCP test server (tests/mcp/servers.py) over stdio, calls bounded at 2 s.
+MCP_TEST_SERVER = McpServer(
+    "test",
+    command=sys.executable,
+    args=("-m", "tests.mcp.servers", "stdio"),
+    timeout=2.0,
+)
 
 
 @tool
@@ -162,7 +189,9 @@ def register_test_agents(registry: AgentRegistry) -> None:
     `state-writer` (writes the state its messages spell out as JSON),
     `steered`, `quick-steer` and `unsteerable` (pause, then say what they
     heard), and
-    `gated` (its `side_effect` calls wait for the owner's approval)."""
+    `gated` (its `side_effect` calls wait for the owner's approval), and
+    `mcp-caller` (calls the MCP test server's tools as its messages say;
+    `mcp_test__book` waits for approval)."""
     registry.register_class(agent_with(SlowModel), name="slow")
     registry.register_class(
         agent_with(SlowModel), name="slow-interrupt", policy="interrupt"
@@ -200,6 +229,12 @@ def register_test_agents(registry: AgentRegistry) -> None:
         name="gated",
         tools=[side_effect.name],
         approval=ApprovalPolicy((side_effect.name,)),
+    )
+    registry.register_class(
+        agent_with(CallerModel),
+        name="mcp-caller",
+        mcp=[MCP_TEST_SERVER],
+        approval=ApprovalPolicy(("mcp_test__book",)),
     )
 
 

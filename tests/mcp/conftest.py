@@ -68,3 +68,13 @@ def _wait_for(port: int, process: subprocess.Popen, log) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("MCP test server did not listen in 30 s")
+
+
+@pytest.fixture
+async def engine_mcp(test_agents):
+    """The test agents (mcp-caller among them) on this test's engine; the
+    engine's MCP connections are closed after the test, as on shutdown."""
+    from conversations.engine.process import EngineProcess
+
+    yield test_agents
+    await EngineProcess.current().mcp.close()
