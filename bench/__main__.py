@@ -21,6 +21,7 @@ from bench import (
     forks,
     idle,
     latency,
+    mcp,
     profile,
     stream,
     users,
@@ -44,6 +45,7 @@ SCENARIOS = (
     "approvals",
     "forks",
     "agui",
+    "mcp",
 )
 # Tiny sizes for the test suite's smoke test: the code runs, the figures mean nothing.
 SMOKE = dataclasses.replace(
@@ -69,6 +71,9 @@ SMOKE = dataclasses.replace(
     agui_steps=20,
     agui_repeats=2,
     agui_messages=3,
+    mcp_calls=3,
+    mcp_runs=2,
+    mcp_repeats=1,
 )
 
 
@@ -145,6 +150,9 @@ def run_stack(
     if "agui" in only:
         with phase("10 agui vs sse"):
             agui.run(report, stack, sizes)
+    if "mcp" in only:
+        with phase("11 mcp tools"):
+            mcp.run(report, stack, sizes)
     if "profile" in only and services:
         text = profile.run(report, stack, sizes)
         report.note(

@@ -11,6 +11,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+from mcp_server_time.server import TimeServer
+
 from agents.base import BaseAgent
 from agents.context import Invocation
 from agents.events import (
@@ -23,14 +25,24 @@ from agents.events import (
     ToolCall,
     ToolResult,
 )
+from agents.llm.base import TextChunk, ToolCallRequest
+from agents.mcp import McpServer
 from agents.registry import AgentRegistry
+from agents.tools import tool
 
 FLOOD = "bench-flood"
 PACED = "bench-paced"
 STEPS = "bench-steps"
+CLOCK_LOCAL = "bench-clock-local"
+CLOCK_MCP = "bench-clock-mcp"
+# The published time server, as the bundled clock agent runs it.
+CLOCK_SERVER = McpServer(
+    "clock", command="mcp-server-time", args=("--local-timezone", "UTC")
+)
 # Upper bounds, so that a typo in a message cannot start an endless run.
 MAX_EVENTS = 1_000_000
 MAX_SECONDS = 120.0
+MAX_CALLS = 200
 
 
 def _numbers(message: str, defaults: tuple[float, ...]) -> list[float]:
@@ -91,8 +103,62 @@ class StepsAgent(BaseAgent):
         yield Final("all steps done")
 
 
+@tool
+def get_current_time(timezone: str) -> dict:
+    """The time server's own function, called in process: the same tool as
+    `mcp_clock__get_current_time`, without the protocol between.
+
+    Args:
+        timezone: An IANA zone name.
+    """
+    return TimeServer().get_current_time(timezone).model_dump()
+
+
+class ClockCallerModel:
+    """Calls `tool` once per turn (message: "N"), N times, then answers: a run
+    whose cost is its tool calls."""
+
+    name = "clock-caller"
+
+    def __init__(self, tool: str) -> None:
+        self.tool = tool
+
+    async def stream(self, messages, tools):
+        (count,) = _numbers(
+            next(m for m in messages if m.role == "user").content, (10,)
+        )
+        done = sum(1 for m in messages if m.role == "tool")
+        if done < count:
+            yield ToolCallRequest(f"call-{done}", self.tool, {"timezone": "UTC"})
+        else:
+            yield TextChunk(f"{done} calls")
+
+
+def _clock_agent(tool: str) -> type[BaseAgent]:
+    class ClockAgent(BaseAgent):
+        def __init__(self, tools, llm, **kwargs):
+            super().__init__(tools, ClockCallerModel(tool), **kwargs)
+
+    return ClockAgent
+
+
 def register(registry: AgentRegistry) -> None:
-    """The AGENT_PLUGINS hook: adds `bench-flood`, `bench-paced`, `bench-steps`."""
+    """The AGENT_PLUGINS hook: adds `bench-flood`, `bench-paced`, `bench-steps`,
+    and `bench-clock-local` / `bench-clock-mcp`, which call the time server's
+    `get_current_time` in process or over MCP."""
     registry.register_class(FloodAgent, name=FLOOD, description="benchmark firehose")
     registry.register_class(PacedAgent, name=PACED, description="benchmark pacer")
     registry.register_class(StepsAgent, name=STEPS, description="benchmark steps")
+    registry.tools[get_current_time.name] = get_current_time
+    registry.register_class(
+        _clock_agent(get_current_time.name),
+        name=CLOCK_LOCAL,
+        tools=[get_current_time.name],
+        max_steps=MAX_CALLS + 1,
+    )
+    registry.register_class(
+        _clock_agent("mcp_clock__get_current_time"),
+        name=CLOCK_MCP,
+        mcp=[CLOCK_SERVER],
+        max_steps=MAX_CALLS + 1,
+    )

@@ -36,6 +36,9 @@ class Sizes:
     agui_steps: int = 1_500  # scenario 10: one long run, ~6,000 stored events
     agui_repeats: int = 5  # rounds of each endpoint, alternating
     agui_messages: int = 100  # short runs of each endpoint, for latency
+    mcp_calls: int = 20  # scenario 11: tool calls per run, one per model turn
+    mcp_runs: int = 10  # runs at once
+    mcp_repeats: int = 5  # rounds of each tool, alternating
 
 
 QUICK = Sizes(
@@ -84,4 +87,5 @@ FULL = Sizes(
     agui_steps=5_000,
     agui_repeats=7,
     agui_messages=300,
+    mcp_repeats=9,
 )

@@ -92,6 +92,20 @@ class ServerProcess:
                     return int(line.split()[1])
         raise RuntimeError("no VmRSS")
 
+    def children(self) -> dict[int, str]:
+        """The server's child processes (its MCP servers): pid -> command line."""
+        assert self.process is not None
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == self.process.pid:
+                    command = (stat.parent / "cmdline").read_bytes().decode()
+                    found[int(stat.parent.name)] = command.replace("\0", " ").strip()
+            except (OSError, IndexError, ValueError):
+                continue  # a process that ended while we looked
+        return found
+
     def signal(self, signum: int) -> None:
         assert self.process is not None
         self.process.send_signal(signum)

@@ -19,7 +19,7 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
     output = tmp_path / "benchmarks.md"
     command = [
         sys.executable, "-m", "bench", "--smoke", "--stacks", "embedded",
-        "--only", "stream,users,fanout,big,idle,latency,approvals,forks,agui",
+        "--only", "stream,users,fanout,big,idle,latency,approvals,forks,agui,mcp",
         "--sqlite", str(tmp_path / "bench.sqlite3"), "--output", str(output),
     ]  # fmt: skip
     done = subprocess.run(
@@ -37,8 +37,10 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
         "3 no silent loss",
         "8 approvals",
         "10 agui vs sse",
+        "11 mcp tools",
     ):
         assert scenario in text
     assert "received transcripts equal to stored | 3/3" in text
     assert "streams covering every stored event of their run | 10/10" in text
+    assert "runs that succeeded with every call's result | 4/4" in text
     assert "| sqlite+memory | 4 big sessions |" in text  # machine speed bracket
