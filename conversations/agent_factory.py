@@ -68,11 +68,19 @@ def agent_catalogue() -> list[dict]:
         {
             "name": spec.name,
             "description": spec.description,
-            "tools": list(spec.tools),
+            "tools": [*spec.tools, *spec.mcp_names],
             "capabilities": list(spec.capabilities),
             "policy": spec.policy,
             "steering": spec.steering,
             "examples": list(spec.examples),
+            "mcp": [
+                {
+                    "name": server.name,
+                    "transport": server.transport,
+                    "tools": None if server.tools is None else list(server.tools),
+                }
+                for server in spec.mcp
+            ],
         }
         for spec in get_registry()
     ]

@@ -69,9 +69,7 @@ def test_six_examples_of_200_characters_are_allowed(tmp_path) -> None:
     assert problems(definitions(tmp_path, listed)) == []
 
 
-def test_manage_py_check_names_the_file_and_the_bad_example(
-    tmp_path, settings
-) -> None:
+def test_manage_py_check_names_the_file_and_the_bad_example(tmp_path, settings) -> None:
     directory = definitions(tmp_path, 'examples = ["What is 2 + 2?", ""]')
     settings.AGENT_DEFINITION_DIRS = [directory]
     with pytest.raises(SystemCheckError) as raised:

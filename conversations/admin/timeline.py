@@ -45,8 +45,9 @@ class Entry:
         match self.event.type:
             case "tool_call" | "approval_requested" | "approval_resolved":
                 return pretty(data.get("args"))
-            case "tool_result":
-                return pretty(data.get("result"))
+            case "tool_result":  # text (an MCP server's, say) as it is
+                result = data.get("result")
+                return result if isinstance(result, str) else pretty(result)
             case "state_delta":
                 return pretty(data.get("changes"))
             case _ if self.event.type not in PERSISTED_TYPES:

@@ -235,10 +235,23 @@ class RatedAnswersSerializer(serializers.Serializer):
     results = RatedAnswerSerializer(many=True)
 
 
+class McpServerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    transport = serializers.ChoiceField(choices=["stdio", "http"])
+    tools = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="the allow-list, as the server names its tools; null: every tool",
+    )
+
+
 class AgentSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
-    tools = serializers.ListField(child=serializers.CharField())
+    tools = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="its own tools, then its allow-listed MCP tools (mcp_<server>__<tool>)",
+    )
     capabilities = serializers.ListField(child=serializers.CharField())
     policy = serializers.ChoiceField(choices=POLICIES)
     steering = serializers.BooleanField(
@@ -247,6 +260,9 @@ class AgentSerializer(serializers.Serializer):
     examples = serializers.ListField(
         child=serializers.CharField(),
         help_text="starter prompts an empty chat offers (at most 6)",
+    )
+    mcp = McpServerSerializer(
+        many=True, help_text="the MCP servers whose tools it offers too"
     )
 
 

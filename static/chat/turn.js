@@ -31,9 +31,14 @@ const ERRORS = {
 };
 const PLAIN_ERROR = { label: "Error", timing: "failed" };
 
-function formatValue(value) {
-  return typeof value === "string" ? value : JSON.stringify(value);
+// Text as it is (an MCP server's text content keeps its lines); structured
+// values as JSON, indented when `indent` is given (a tool's result object).
+function formatValue(value, indent = 0) {
+  return typeof value === "string" ? value : JSON.stringify(value, null, indent || undefined);
 }
+
+// An MCP server's tool is offered as mcp_<server>__<tool>.
+const MCP_TOOL = /^mcp_(.+?)__(.+)$/;
 
 export class Turn {
   /**
@@ -170,6 +175,12 @@ export class Turn {
     card.dataset.state = "running";
     const head = el("div", "tool-head");
     head.append(icon("tool"), el("code", "tool-name", tool));
+    const mcp = MCP_TOOL.exec(tool);
+    if (mcp) {
+      const server = el("span", "tool-server", `MCP · ${mcp[1]}`);
+      server.title = `${mcp[2]} on the MCP server “${mcp[1]}”`;
+      head.append(server);
+    }
     const timing = el("span", "tool-timing", "running…");
     head.append(timing);
     const argsBlock = el("pre", "tool-args", formatValue(args ?? {}));
@@ -238,7 +249,7 @@ export class Turn {
     const entry = this.toolCards.get(callId);
     if (!entry) {
       // An outcome without its call is never expected; still show it, on its own.
-      this.addStep(event, "step-tool", `${tool}: ${label}`, formatValue(failed ? error : result));
+      this.addStep(event, "step-tool", `${tool}: ${label}`, formatValue(failed ? error : result, 2));
       return;
     }
     const outcome = el("div", failed ? "tool-outcome tool-error" : "tool-outcome");
@@ -246,7 +257,7 @@ export class Turn {
     if (code) outcome.dataset.code = code;
     outcome.append(
       el("span", "tool-outcome-label", label),
-      el("pre", "tool-value", formatValue(failed ? error : result)),
+      el("pre", "tool-value", formatValue(failed ? error : result, 2)),
     );
     entry.card.append(outcome);
     entry.card.dataset.state = failed ? "failed" : "done";

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agents.events import Final, Thought
+from agents.events import Final, Thought, ToolCall, ToolResult
 from conversations.admin.timeline import TIMELINE_PAGE_SIZE
 from conversations.engine.storage import write_batch
 from conversations.models import ChatSession, Run
@@ -172,3 +172,24 @@ def test_message_sent_while_the_agent_worked_is_marked_inside_its_run(
     assert "review-event--run_finished" in card_of(html, 10)
     assert link in card_of(html, 10)
     assert html.index('id="seq-6"') < html.index(label) < html.index('id="seq-10"')
+
+
+def test_mcp_results_show_text_as_text_and_structured_content_as_json(
+    viewer_client, alice
+):
+    session = new_session(alice, agent="clock")
+    now = {"timezone": "Asia/Tokyo", "datetime": "2026-12-08T01:02:03+09:00"}
+    add_turn(
+        session,
+        "What time is it in Tokyo?",
+        [
+            ToolCall("c1", "mcp_clock__get_current_time", {"timezone": "Asia/Tokyo"}),
+            ToolResult("c1", "mcp_clock__get_current_time", now, 12.0),
+            ToolCall("c2", "mcp_docs__read", {"page": 1}),
+            ToolResult("c2", "mcp_docs__read", "line one\nline <two>", 3.0),
+        ],
+    )
+    html = viewer_client.get(page_of(session)).text
+    assert "<code>mcp_clock__get_current_time</code>" in html
+    assert "&quot;timezone&quot;: &quot;Asia/Tokyo&quot;" in html  # indented JSON
+    assert 'class="review-card__result">line one\nline &lt;two&gt;</pre>' in html

@@ -70,11 +70,21 @@ def test_agents_are_listed_with_tools_capabilities_and_policy(api):
     math = agents["math"]
     assert set(math) == {
         *("name", "description", "tools", "capabilities", "policy", "examples"),
-        "steering",
+        *("steering", "mcp"),
     }
     assert "multiply" in math["tools"]
     assert math["capabilities"] == ["sessions", "state"]
     assert math["policy"] == "reject"
+    assert math["mcp"] == []
+    clock = agents["clock"]
+    assert clock["tools"] == ["mcp_clock__get_current_time", "mcp_clock__convert_time"]
+    assert clock["mcp"] == [
+        {
+            "name": "clock",
+            "transport": "stdio",
+            "tools": ["get_current_time", "convert_time"],
+        }
+    ]
 
 
 def test_schema_describes_every_endpoint_of_the_contract():
