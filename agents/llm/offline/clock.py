@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from agents.llm.offline.generic import what_i_can_do
-from agents.llm.offline.plan import Answer, Plan, Request, Step, reason
+from agents.llm.offline.plan import Answer, Outcome, Plan, Request, Step, reason
 
 NOW, CONVERT = "get_current_time", "convert_time"
 
@@ -126,22 +126,35 @@ def _no_tool(name: str, request: Request) -> Answer:
     )
 
 
-def _now(request: Request, place: str, iana: str) -> Plan:
-    tool = _tool(request, NOW)
+def _ask(
+    request: Request, name: str, thought: str, failed: str, **args: Any
+) -> Plan | Outcome:
+    """The call of the server's `name` tool, its failure told, or its outcome."""
+    tool = _tool(request, name)
     if tool is None:
-        return _no_tool(NOW, request)
+        return _no_tool(name, request)
     outcome = request.outcome(0)
     if outcome is None:
-        return Step(
-            f"The user wants the current time in {place}; the time server's "
-            f"{NOW} gives it for the zone {iana}.",
-            (request.call(0, tool, timezone=iana),),
-        )
+        return Step(thought, (request.call(0, tool, **args),))
     if outcome.error is not None:
         return Answer(
-            f"{NOW} failed: {outcome.error}. I'll tell the user.",
-            f"I can't tell the time in {place}: {reason(outcome.error)}.",
+            f"{name} failed: {outcome.error}. I'll tell the user.",
+            f"{failed}: {reason(outcome.error)}.",
         )
+    return outcome
+
+
+def _now(request: Request, place: str, iana: str) -> Plan:
+    outcome = _ask(
+        request,
+        NOW,
+        f"The user wants the current time in {place}; the time server's {NOW} "
+        f"gives it for the zone {iana}.",
+        f"I can't tell the time in {place}",
+        timezone=iana,
+    )
+    if not isinstance(outcome, Outcome):
+        return outcome
     said = _time(outcome.result)
     if said is None:
         return Answer("The time server answered in words.", f"{outcome.result}")
@@ -160,31 +173,19 @@ def _converted(request: Request, match: re.Match) -> Plan:
     elif half == "am" and hour == 12:
         hour = 0
     clock = f"{hour:02d}:{minute:02d}"
-    tool = _tool(request, CONVERT)
-    if tool is None:
-        return _no_tool(CONVERT, request)
-    outcome = request.outcome(0)
-    if outcome is None:
-        return Step(
-            f"The user wants {clock} in {source} as the time in {target}; the time "
-            f"server's {CONVERT} converts between the zones {zone(source)} and "
-            f"{zone(target)}.",
-            (
-                request.call(
-                    0,
-                    tool,
-                    source_timezone=zone(source),
-                    time=clock,
-                    target_timezone=zone(target),
-                ),
-            ),
-        )
-    if outcome.error is not None:
-        return Answer(
-            f"{CONVERT} failed: {outcome.error}. I'll tell the user.",
-            f"I can't convert {clock} from {source} to {target}: "
-            f"{reason(outcome.error)}.",
-        )
+    outcome = _ask(
+        request,
+        CONVERT,
+        f"The user wants {clock} in {source} as the time in {target}; the time "
+        f"server's {CONVERT} converts between the zones {zone(source)} and "
+        f"{zone(target)}.",
+        f"I can't convert {clock} from {source} to {target}",
+        source_timezone=zone(source),
+        time=clock,
+        target_timezone=zone(target),
+    )
+    if not isinstance(outcome, Outcome):
+        return outcome
     result = outcome.result if isinstance(outcome.result, dict) else {}
     there = _time(result.get("target"))
     if there is None:
