@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Annotated, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
@@ -72,6 +72,12 @@ def lines(count: int) -> list[str]:
 def pid() -> int:
     """This server's process id (one process per connection)."""
     return os.getpid()
+
+
+@server.tool()
+def header(name: str, ctx: Context) -> str:
+    """The value of a header of this call's HTTP request, or '' (stdio has none)."""
+    return (ctx.headers or {}).get(name.lower(), "")
 
 
 @server.tool()

@@ -151,6 +151,8 @@ async def test_streamable_http_with_headers_from_the_environment(
         "line 1",
         "line 2",
     ]
+    sent = await tools["mcp_remote__header"].invoke({"name": "X-Token"})
+    assert sent == {"result": "s3cret"}  # read from the environment at connect time
     with pytest.raises(McpToolError, match="refused: busy"):
         await tools["mcp_remote__fail"].invoke({"why": "busy"})
 
