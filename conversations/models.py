@@ -566,3 +566,43 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool} for {self.scope}"
+
+
+class AuditRecord(models.Model):
+    """Who read, exported, decided or erased what, and when: written by
+    `conversations.audit` only, never changed or deleted by anything.
+
+    The session and the user a record is about are plain ids, not foreign keys,
+    so the record outlives them; `actor_name` keeps the actor readable after
+    their account is gone, until they are erased themselves. `detail` holds
+    counts and choices, never transcript content.
+    """
+
+    class Action(models.TextChoices):
+        READ_TRANSCRIPT = "read_transcript", "read a transcript"
+        EXPORT = "export", "exported a transcript"
+        DECIDE = "decide", "decided an approval"
+        ERASE_USER = "erase_user", "erased a user"
+        PURGE_USER_DATA = "purge_user_data", "purged a user's data"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    session_id = models.UUIDField(null=True, blank=True, db_index=True)
+    subject_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.actor_name} {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+        )

@@ -9,13 +9,16 @@ read-only here, and only superusers delete sessions or purge a user's data.
 This module only registers the admins; `sessions` holds the session list and review
 page, `lineage` a session's versions (forks) on that page, `history` the read-only
 record, `timeline` the transcript's paging, `cards` the HTML of its events,
-`approvals` the inbox of gated tool calls and `decisions` the decisions taken
-from it.
+`approvals` the inbox of gated tool calls, `decisions` the decisions taken
+from it, `audit` the read-only audit trail and `users` the user list with its
+erasure.
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 from conversations.admin.approvals import ApprovalAdmin
+from conversations.admin.audit import AuditRecordAdmin
 from conversations.admin.history import (
     AgentStateAdmin,
     EventAdmin,
@@ -23,9 +26,11 @@ from conversations.admin.history import (
     RunAdmin,
 )
 from conversations.admin.sessions import ChatSessionAdmin
+from conversations.admin.users import ErasingUserAdmin
 from conversations.models import (
     AgentState,
     Approval,
+    AuditRecord,
     ChatSession,
     Event,
     Feedback,
@@ -38,3 +43,6 @@ admin.site.register(Event, EventAdmin)
 admin.site.register(Feedback, FeedbackAdmin)
 admin.site.register(AgentState, AgentStateAdmin)
 admin.site.register(Approval, ApprovalAdmin)
+admin.site.register(AuditRecord, AuditRecordAdmin)
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), ErasingUserAdmin)

@@ -17,14 +17,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from conversations import audit
 from conversations.admin.layout import WithoutNavSidebar
 from conversations.admin.lineage import Lineage
 from conversations.admin.timeline import TimelinePage, parse_after
 from conversations.engine.service import delete_session
+from conversations.erasure import session_counts
 from conversations.export import transcript_json_line, transcript_markdown
 from conversations.models import (
     AgentState,
-    Approval,
     ChatSession,
     Event,
     Feedback,
@@ -270,6 +271,14 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
     ):
         if obj is not None:
             after = parse_after(request.GET.get("after"))
+            if request.method == "GET":
+                audit.record(
+                    request.user,
+                    audit.Action.READ_TRANSCRIPT,
+                    session_id=obj.pk,
+                    subject_user_id=obj.owner_id,
+                    after=after,
+                )
             add_counts(obj)
             context["timeline"] = TimelinePage.load(obj, after)
             context["lineage"] = Lineage.load(obj)
@@ -302,30 +311,26 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
         without asking for per-event delete permission (refused on purpose: events
         go only with their session)."""
         sessions = ChatSession.objects.filter(pk__in=[s.pk for s in objs])
-        return [str(s) for s in objs], self.cascade_counts(sessions), set(), []
-
-    @staticmethod
-    def cascade_counts(sessions: QuerySet) -> dict[str, int]:
-        return {
-            "sessions": sessions.count(),
-            "runs": Run.objects.filter(session__in=sessions).count(),
-            "events": sessions.aggregate(n=Sum("last_seq"))["n"] or 0,
-            "feedback": Feedback.objects.filter(event__session__in=sessions).count(),
-            "session state keys": AgentState.objects.filter(
-                session__in=sessions
-            ).count(),
-            "approvals": Approval.objects.filter(session__in=sessions).count(),
-        }
+        return [str(s) for s in objs], session_counts(sessions), set(), []
 
     def export(
         self,
+        request: HttpRequest,
         queryset: QuerySet,
         extension: str,
         render: Callable[[ChatSession, Iterable[dict]], str],
     ) -> HttpResponse:
-        """One download for the selected sessions, oldest first."""
+        """One download for the selected sessions, oldest first; each one
+        exported is an audit record."""
         parts = []
         for session in queryset.select_related("owner").order_by("created_at"):
+            audit.record(
+                request.user,
+                audit.Action.EXPORT,
+                session_id=session.pk,
+                subject_user_id=session.owner_id,
+                format=extension,
+            )
             events = Event.objects.for_session(session.pk).order_by("seq")
             parts.append(render(session, (e.envelope() for e in events.iterator())))
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -342,12 +347,12 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
         """One line per session: `{"session": header, "events": [envelopes]}`, the
         shape of the REST export, compact so each transcript fits one line."""
 
-        return self.export(queryset, "jsonl", transcript_json_line)
+        return self.export(request, queryset, "jsonl", transcript_json_line)
 
     @admin.action(description="Export selected sessions as Markdown")
     def export_markdown(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         return self.export(
-            queryset, "md", lambda s, e: transcript_markdown(s, e) + "\n"
+            request, queryset, "md", lambda s, e: transcript_markdown(s, e) + "\n"
         )
 
     @admin.action(
@@ -361,6 +366,13 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
         sessions = ChatSession.objects.filter(owner__in=owners)
         user_state = AgentState.objects.filter(user__in=owners)
         if request.POST.get("post") == "yes":
+            for owner in owners:
+                audit.record(
+                    request.user,
+                    audit.Action.PURGE_USER_DATA,
+                    subject_user_id=owner.pk,
+                    sessions=ChatSession.objects.filter(owner=owner).count(),
+                )
             self.log_deletions(request, sessions)
             self.delete_queryset(request, sessions)
             user_state.delete()
@@ -373,7 +385,7 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
             "opts": self.model._meta,
             "owners": owners,
             "counts": {
-                **self.cascade_counts(sessions),
+                **session_counts(sessions),
                 "user state keys": user_state.count(),
             },
             "queryset": queryset,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from agents.approval import Decision, schema_digest
 from agents.events import ApprovalRequested, ApprovalResolved
 from agents.tools import ToolArgumentError
+from conversations import audit
 from conversations.agent_factory import get_registry
 from conversations.engine.storage import RunSpec, load_spec, store_events
 from conversations.models import RESOLVE_PERMISSION, Approval, Grant, Run
@@ -191,6 +192,15 @@ def _store(
         if not taken:
             transaction.set_rollback(True)  # the seqs go back with the event
             raise AlreadyResolved(approval.pk)
+        if user is not None and user.pk != approval.session.owner_id:
+            audit.record(
+                user,
+                audit.Action.DECIDE,
+                session_id=approval.session_id,
+                subject_user_id=approval.session.owner_id,
+                approval=str(approval.pk),
+                decision=str(decision),
+            )
         if not Approval.objects.pending().filter(run_id=approval.run_id).exists():
             woken = Run.objects.filter(
                 pk=approval.run_id, status=Run.Status.AWAITING_APPROVAL

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
         ("post", "/api/sessions/"),
         ("get", "/api/token/"),
         ("post", "/api/token/"),
+        ("post", "/api/me/erase/"),
     ],
 )
 def test_anonymous_callers_get_401_with_a_token_challenge(method, path):
@@ -94,6 +95,7 @@ def test_schema_describes_every_endpoint_of_the_contract():
     assert schema["openapi"].startswith("3.")
     assert set(schema["paths"]) == {
         "/api/agents/",
+        "/api/me/erase/",
         "/api/sessions/",
         "/api/sessions/{id}/",
         "/api/sessions/{id}/events/",
