@@ -299,6 +299,7 @@ class BaseAgent(AgentHooks):
                     case ToolCallRequest():
                         turn.calls.append(chunk)
                     case UsageChunk(input_tokens=used_in, output_tokens=used_out):
+                        inv.tokens.model = inv.tokens.model or self.llm.name
                         inv.tokens.input_tokens += used_in
                         inv.tokens.output_tokens += used_out
                     case _:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agents.events import Error, Event, PersistedEvent
 from agents.transcript import PartialAnswer
@@ -43,14 +43,23 @@ class Inbox(Protocol):
 
 @dataclass(eq=False)
 class Usage:
-    """Tokens a run's model turns used so far. The caller may own it, so a run
-    stopped from outside (cancelled) still says what it consumed."""
+    """Tokens a run's model turns used so far, and the model that used them (a
+    run talks to one model). The caller may own it, so a run stopped from
+    outside (cancelled) still says what it consumed."""
 
     input_tokens: int = 0
     output_tokens: int = 0
+    model: str = ""
 
-    def as_dict(self) -> dict[str, int]:
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+    def as_dict(self) -> dict[str, Any]:
+        return usage_dict(self.input_tokens, self.output_tokens, self.model)
+
+
+def usage_dict(input_tokens: int, output_tokens: int, model: str) -> dict[str, Any]:
+    """Tokens as `run_finished.usage` spells them: the totals, and `by_model`,
+    each model's share (one model's: all of it), once a model is known."""
+    totals = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    return {**totals, "by_model": [{"model": model, **totals}] if model else []}
 
 
 @dataclass(eq=False)

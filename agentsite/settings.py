@@ -282,6 +282,8 @@ OFFLINE_WORDS_PER_SECOND = float(os.environ.get("OFFLINE_WORDS_PER_SECOND", "0")
 # Dotted paths of callables `register(registry)` that add Python agent classes
 # to the registry beside the definitions in agents/definitions/.
 AGENT_PLUGINS = env_list("AGENT_PLUGINS", [])
+# The currency of the price table (ModelPrice) and of every cost reported.
+USAGE_CURRENCY = os.environ.get("USAGE_CURRENCY", "USD")
 # Folders of agent definitions: the bundled ones, then AGENT_DEFINITIONS
 # (comma-separated), which lets a deployment add agents without changing code.
 AGENT_DEFINITION_DIRS = [

@@ -5,8 +5,8 @@ One function serves the user (`POST /api/me/erase/`), staff (the admin's
 it deletes the user's sessions through the engine (their runs stop, their
 sockets and streams are told), the admin's log entries about the user and their
 sessions (which quote titles and names), and the account, which takes with it
-the user-scope agent state, grants, API tokens and anything else that points at
-it. Records of what the user did as staff stay, with their name replaced by
+the user-scope agent state, grants, API tokens, usage roll-ups and anything
+else that points at it. Records of what the user did as staff stay, with their name replaced by
 "erased user #<id>". Agent-scope state, which belongs to an agent and no user,
 stays.
 """
@@ -30,6 +30,7 @@ from conversations.models import (
     Feedback,
     Grant,
     Run,
+    UsageDay,
 )
 
 
@@ -53,6 +54,7 @@ def user_counts(user: Any) -> dict[str, int]:
         "user state keys": AgentState.objects.filter(user=user).count(),
         "grants": Grant.objects.filter(user=user).count(),
         "API tokens": Token.objects.filter(user=user).count(),
+        "usage days": UsageDay.objects.filter(user=user).count(),
     }
 
 

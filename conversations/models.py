@@ -20,6 +20,7 @@ from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 
+from agents.context import usage_dict
 from agents.events import FINISHED_STATUSES, RunStatus
 
 
@@ -165,6 +166,7 @@ class Run(models.Model):
     error = models.TextField(blank=True)
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
+    model = models.CharField(max_length=200, blank=True)  # the one that used them
     first_seq = models.PositiveBigIntegerField(null=True, blank=True)
     last_seq = models.PositiveBigIntegerField(null=True, blank=True)
     # Set when the run took its last steering message and is about to answer:
@@ -203,8 +205,19 @@ class Run(models.Model):
         return round((self.finished_at - self.started_at).total_seconds() * 1000, 3)
 
     @property
-    def usage(self) -> dict[str, int]:
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+    def usage(self) -> dict[str, Any]:
+        """What the run used, spelled as `run_finished.usage` (without cost)."""
+        return usage_dict(self.input_tokens, self.output_tokens, self.model)
+
+    @staticmethod
+    def usage_fields(usage: dict[str, Any]) -> dict[str, Any]:
+        """A `usage` dict as the run row's columns."""
+        models_used = [entry["model"] for entry in usage.get("by_model", ())]
+        return {
+            "input_tokens": usage.get("input_tokens", 0),
+            "output_tokens": usage.get("output_tokens", 0),
+            "model": models_used[0] if models_used else "",
+        }
 
 
 class Steer(models.Model):
@@ -606,3 +619,54 @@ class AuditRecord(models.Model):
         return (
             f"{self.actor_name} {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
         )
+
+
+class ModelPrice(models.Model):
+    """What a model's tokens cost from `effective_from` on, per million, in
+    the configured currency (USAGE_CURRENCY); staff keep it in the admin. A
+    run is priced with the row in effect when it finishes."""
+
+    model = models.CharField(max_length=200, help_text="as the model server names it")
+    input_per_million = models.DecimalField(max_digits=12, decimal_places=4)
+    output_per_million = models.DecimalField(max_digits=12, decimal_places=4)
+    effective_from = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "effective_from"], name="one_price_per_model_and_time"
+            )
+        ]
+        ordering = ["model", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.model} from {self.effective_from:%Y-%m-%d}"
+
+
+class UsageDay(models.Model):
+    """Tokens and cost of one user's runs of one agent on one model on one day:
+    the roll-up every usage figure is read from, moved by each run's finish in
+    its transaction, so no request sums events. Goes with its user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    agent = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+    day = models.DateField()
+    runs = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agent", "model", "day"], name="one_usage_row_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "day"], name="usage_user_day")]
+        verbose_name_plural = "usage by day"
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agent} {self.model}"

@@ -10,13 +10,14 @@ This module only registers the admins; `sessions` holds the session list and rev
 page, `lineage` a session's versions (forks) on that page, `history` the read-only
 record, `timeline` the transcript's paging, `cards` the HTML of its events,
 `approvals` the inbox of gated tool calls, `decisions` the decisions taken
-from it, `audit` the read-only audit trail and `users` the user list with its
-erasure.
+from it, `audit` the read-only audit trail, `users` the user list with its erasure,
+and `usage` the price table and the daily usage with its chart.
 """
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
+from conversations.admin import usage  # noqa: F401 - registers its admins
 from conversations.admin.approvals import ApprovalAdmin
 from conversations.admin.audit import AuditRecordAdmin
 from conversations.admin.history import (

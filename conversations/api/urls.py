@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from conversations.api.approvals import ApprovalViewSet, GrantViewSet
-from conversations.api.me import EraseMeView
+from conversations.api.me import EraseMeView, UsageView
 from conversations.api.views import AgentViewSet, RunViewSet, SessionViewSet, TokenView
 
 router = DefaultRouter()
@@ -18,6 +18,7 @@ router.register("grants", GrantViewSet, basename="grant")
 urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),
     path("me/erase/", EraseMeView.as_view(), name="api-erase-me"),
+    path("usage/", UsageView.as_view(), name="api-usage"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"

@@ -8,6 +8,7 @@ and a run finished with its `run_finished` event in the same commit.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ from agents.events import (
     from_wire,
 )
 from conversations.models import Approval, ChatSession, Event, EventRow, Run
+from conversations.usage import priced, roll_up
 
 T = TypeVar("T")
 
@@ -52,7 +54,7 @@ class RunSpec:
     client_id: str | None
     first_seq: int
     resuming: bool = False  # after approval decisions: the run has events already
-    usage: tuple[int, int] = (0, 0)  # tokens used before it waited (in, out)
+    usage: tuple[int, int, str] = (0, 0, "")  # used before it waited (in, out, model)
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,7 @@ def store_events(
                 "status": finished.status,
                 "finished_at": now,
                 "error": error,
-                "input_tokens": finished.usage.get("input_tokens", 0),
-                "output_tokens": finished.usage.get("output_tokens", 0),
+                **Run.usage_fields(finished.usage),
             }
         if not runs.update(last_seq=last, heartbeat_at=now, **closing) and closing:
             return None
@@ -228,7 +229,12 @@ def finish_run(
 
     A run that ends other than by succeeding may leave gated calls behind:
     still pending (a cancel, a crash), which are rejected, or started and never
-    finished (a crash mid-call), which are stored as in doubt."""
+    finished (a crash mid-call), which are stored as in doubt.
+
+    Its usage is priced and added to its user's day here, in the same
+    transaction, whatever ended it."""
+    now = timezone.now()
+    finished = dataclasses.replace(finished, usage=priced(finished.usage, now))
     with transaction.atomic():
         stored: list[EventRow] = []
         closing: list[PersistedEvent] = [*pending, finished]
@@ -247,6 +253,7 @@ def finish_run(
         if rows is None:
             transaction.set_rollback(True)
             return []
+        roll_up(run_id, finished.usage, now)
     return [row.envelope() for row in [*stored, *rows]]
 
 
@@ -345,8 +352,7 @@ def suspend_run(
             return "decided", envelopes
         Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
             status=Run.Status.AWAITING_APPROVAL,
-            input_tokens=usage.get("input_tokens", 0),
-            output_tokens=usage.get("output_tokens", 0),
+            **Run.usage_fields(usage),
         )
     return "waiting", envelopes
 
@@ -382,7 +388,7 @@ def load_spec(run_id: Any, resuming: bool = False) -> RunSpec:
         client_id=run.client_id,
         first_seq=run.first_seq,
         resuming=resuming,
-        usage=(run.input_tokens, run.output_tokens),
+        usage=(run.input_tokens, run.output_tokens, run.model),
     )
 
 

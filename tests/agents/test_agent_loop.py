@@ -97,7 +97,11 @@ async def test_usage_is_summed_over_turns() -> None:
         [call("add", a=1, b=1), UsageChunk(10, 5)], [TextChunk("2"), UsageChunk(20, 1)]
     )
     events = await collect(BaseAgent([add], model), "1+1")
-    assert finished(events).usage == {"input_tokens": 30, "output_tokens": 6}
+    assert finished(events).usage == {
+        "input_tokens": 30,
+        "output_tokens": 6,
+        "by_model": [{"model": "scripted", "input_tokens": 30, "output_tokens": 6}],
+    }
 
 
 async def test_text_beside_tool_calls_is_reported_as_a_thought() -> None:

@@ -324,13 +324,20 @@ def build(
 
 
 def comparable(events: Sequence[Event]) -> list[Event]:
-    """The events without their timings, which no two runs share."""
+    """The events without their timings, which no two runs share, and without
+    the name of the model that used the tokens (the same tokens, either way)."""
     return [
-        dataclasses.replace(event, duration_ms=0)
-        if isinstance(event, ToolResult | RunFinished)
+        dataclasses.replace(event, duration_ms=0, usage=_unnamed(event.usage))
+        if isinstance(event, RunFinished)
+        else dataclasses.replace(event, duration_ms=0)
+        if isinstance(event, ToolResult)
         else event
         for event in events
     ]
+
+
+def _unnamed(usage: dict) -> dict:
+    return {**usage, "by_model": [{**m, "model": ""} for m in usage["by_model"]]}
 
 
 async def run(agent: BaseAgent, message: str, session: str = "s1") -> list[Event]:

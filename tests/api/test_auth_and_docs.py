@@ -96,6 +96,7 @@ def test_schema_describes_every_endpoint_of_the_contract():
     assert set(schema["paths"]) == {
         "/api/agents/",
         "/api/me/erase/",
+        "/api/usage/",
         "/api/sessions/",
         "/api/sessions/{id}/",
         "/api/sessions/{id}/events/",

@@ -189,7 +189,7 @@ def test_run_shows_status_timings_and_event_range(api, alice_session):
     assert body["session"] == str(alice_session.id)
     assert body["status"] == "succeeded"
     assert (body["first_seq"], body["last_seq"]) == (1, 7)
-    assert body["usage"] == {"input_tokens": 0, "output_tokens": 0}
+    assert body["usage"] == {"input_tokens": 0, "output_tokens": 0, "by_model": []}
     assert body["duration_ms"] == 0
     assert body["error"] == ""
 

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from agents.events import PERSISTED_TYPES, Delta, RunFinished, to_wire
 from conversations.engine import runner
@@ -16,6 +17,7 @@ from conversations.engine.service import (
 )
 from conversations.engine.storage import finish_run
 from conversations.models import Event, Run
+from conversations.usage import priced
 from tests.factories import anew_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,6 +67,10 @@ async def test_events_read_back_equal_the_events_the_agent_yielded(alice, monkey
     envelopes = await stored(session.id)
     assert envelopes[0]["type"] == "user_message"
     expected = [to_wire(e) for e in yielded if not isinstance(e, Delta)]
+    # The engine prices the run's usage as it stores its end (no price here).
+    expected[-1]["data"]["usage"] = await database_sync_to_async(priced)(
+        expected[-1]["data"]["usage"], timezone.now()
+    )
     got = [{"type": e["type"], "data": e["data"]} for e in envelopes[1:]]
     assert got == expected
     assert {e["type"] for e in envelopes} <= PERSISTED_TYPES
@@ -274,4 +280,6 @@ async def test_a_cancelled_run_keeps_the_tokens_its_finished_turns_used(
     assert run.input_tokens > 0 and run.output_tokens > 0
     assert run.cancelled_by == "alice"
     finished = (await stored(session.id))[-1]
-    assert finished["data"]["usage"] == run.usage
+    assert finished["data"]["usage"] == await database_sync_to_async(priced)(
+        run.usage, timezone.now()
+    )
