@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 
 from agents.mcp.config import McpServer
@@ -20,6 +21,8 @@ from agents.mcp.tools import mcp_tool, unavailable_tool
 from agents.tools import Tool
 
 log = logging.getLogger(__name__)
+# The tools made from a connection's current listing (a new one after a restart).
+_built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 __all__ = ["McpPool", "McpServer", "McpUnavailable", "offered_tools"]
 
@@ -39,8 +42,13 @@ async def _tools_of(pool: McpPool, server: McpServer) -> list[Tool]:
         log.warning("%s", exc)
         names = server.tools if server.tools is not None else connection.known
         return [unavailable_tool(server, name, str(exc)) for name in names]
-    return [
-        mcp_tool(server, connection, tool)
-        for tool in declared
-        if server.allows(tool.name)
-    ]
+    built = _built.get(connection)
+    if built is None or built[0] is not declared:
+        # Once per listing, not per run: each tool compiles its schema's validator.
+        tools = [
+            mcp_tool(server, connection, tool)
+            for tool in declared
+            if server.allows(tool.name)
+        ]
+        built = _built[connection] = (declared, tools)
+    return list(built[1])
