@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, assert_never
 
 from agents.approval import ApprovalPolicy, OpenCall, open_calls
-from agents.context import Inbox, Invocation, RunContext, Usage
+from agents.context import Allowance, Inbox, Invocation, RunContext, Usage
 from agents.events import (
     ApprovalRequested,
     AwaitingApproval,
@@ -32,6 +32,7 @@ from agents.events import (
     Event,
     Final,
     GatedCallStarting,
+    Info,
     PersistedEvent,
     RunFinished,
     RunStarted,
@@ -50,6 +51,7 @@ from agents.llm.base import (
     ToolCallRequest,
     ToolSpec,
     UsageChunk,
+    projected,
 )
 from agents.tools import Tool, ToolArgumentError, describe_failure
 from agents.transcript import call_messages, history_messages, tool_message
@@ -160,6 +162,7 @@ class BaseAgent(AgentHooks):
         usage: Usage | None = None,
         progress: Sequence[PersistedEvent] = (),
         inbox: Inbox | None = None,
+        allowance: Allowance | None = None,
     ) -> AsyncIterator[Event]:
         """Answer `message`, yielding every step, `run_finished` last (or the
         `AwaitingApproval` signal). The caller stores the user message before
@@ -168,7 +171,8 @@ class BaseAgent(AgentHooks):
         the run with `closing_events`, using the tokens counted in `usage` if it
         passed one. `progress` resumes a run that waited for approvals: its
         stored events after the user message, decisions included. `inbox`
-        hands over messages sent to steer the run while it works."""
+        hands over messages sent to steer the run while it works; `allowance`
+        is charged before each model turn and may refuse it."""
         inv = Invocation(
             ctx=ctx,
             message=message,
@@ -176,6 +180,7 @@ class BaseAgent(AgentHooks):
             progress=tuple(progress),
             tokens=usage or Usage(),
             inbox=inbox,
+            allowance=allowance,
         )
         async with contextlib.aclosing(self._guarded(inv)) as events:
             async for event in events:
@@ -281,11 +286,23 @@ class BaseAgent(AgentHooks):
         turn: _Turn,
     ) -> AsyncIterator[Event]:
         """Stream one model turn: text as deltas at once, reasoning gathered into
-        one thought per stretch, tool calls and usage kept for the loop."""
+        one thought per stretch, tool calls and usage kept for the loop.
+
+        The run's allowance is charged the turn's projection first (its
+        warnings shown as `info`), and settled with what the turn used, even
+        when it fails or is cancelled."""
         reasoning: list[str] = []
+        allowance = inv.allowance
+        if allowance is not None:
+            call = projected(self.llm, messages, specs)
+            for warning in await allowance.charge(call):
+                yield Info(warning)
+        used: tuple[int, int] | None = None  # unknown until the model says
+        answered = False
         stream = self.llm.stream(list(messages), specs)
         try:
             async for chunk in stream:
+                answered = True
                 if isinstance(chunk, ReasoningChunk):
                     reasoning.append(chunk.text)
                     continue
@@ -302,12 +319,19 @@ class BaseAgent(AgentHooks):
                         inv.tokens.model = inv.tokens.model or self.llm.name
                         inv.tokens.input_tokens += used_in
                         inv.tokens.output_tokens += used_out
+                        used = (used_in, used_out)
                     case _:
                         assert_never(chunk)
+        except ModelError:
+            if not answered:
+                used = (0, 0)  # it failed before it wrote a word
+            raise
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
                 await aclose()  # e.g. release the HTTP response of a cancelled turn
+            if allowance is not None:
+                await allowance.settle(call, used)
         if reasoning:
             yield Thought("".join(reasoning))
 

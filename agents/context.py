@@ -17,6 +17,7 @@ from agents.events import Error, Event, PersistedEvent
 from agents.transcript import PartialAnswer
 
 if TYPE_CHECKING:
+    from agents.llm.base import Projection
     from agents.state import RunState
 
 
@@ -38,6 +39,22 @@ class Inbox(Protocol):
         """The texts that arrived since the last take, oldest first. `closing`
         when the run would finish: if none arrived, no more may arrive (the
         caller sends later ones to the next run)."""
+        ...
+
+
+class Allowance(Protocol):
+    """The budgets a run spends from, consulted around each model turn."""
+
+    async def charge(self, call: Projection) -> list[str]:
+        """Count the turn's projection against every budget over the run,
+        before the turn is made, and return warnings to show in the run; or
+        raise `ModelError("budget_exceeded", ...)`, charging nothing, when a
+        budget has not that much left."""
+        ...
+
+    async def settle(self, call: Projection, used: tuple[int, int] | None) -> None:
+        """Replace a charged projection by the (input, output) tokens the turn
+        used; None when that is unknown, and the projection stands."""
         ...
 
 
@@ -70,7 +87,7 @@ class Invocation:
     `outbox` carries events raised outside the step loop (state changes inside a
     tool) to the stream. `progress` holds the run's own stored events when it
     resumes after approval decisions; `waiting` the calls it now waits on;
-    `inbox` the messages that steer it.
+    `inbox` the messages that steer it; `allowance` the budgets it spends.
     """
 
     ctx: RunContext
@@ -84,6 +101,7 @@ class Invocation:
     outbox: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
     tokens: Usage = field(default_factory=Usage)
     inbox: Inbox | None = None
+    allowance: Allowance | None = None
     started: float = field(default_factory=time.perf_counter)
 
     @property

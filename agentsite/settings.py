@@ -273,6 +273,9 @@ SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "")
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
 LLM_MODEL = os.environ.get("LLM_MODEL", "")
+# The most one model turn may write (sent as max_tokens): a budget admits a
+# call only when its input and this bound fit in what is left.
+LLM_MAX_OUTPUT_TOKENS = int(os.environ.get("LLM_MAX_OUTPUT_TOKENS", "4096"))
 AGENT_STEP_DELAY = float(os.environ.get("AGENT_STEP_DELAY", "0") or 0)
 # The offline model's pace: a pause before each step's reasoning and the words it
 # streams per second, as a real model would. 0 is full speed, the default for

@@ -101,6 +101,7 @@ def model_from_settings() -> Model:
         base_url=settings.LLM_BASE_URL,
         api_key=settings.LLM_API_KEY,
         model=settings.LLM_MODEL,
+        max_output_tokens=settings.LLM_MAX_OUTPUT_TOKENS,
     )
 
 

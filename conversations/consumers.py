@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from conversations.budgets import OverBudget
 from conversations.delivery import TAIL_CHECK_DELAY, SeqCursor, last_seq
 from conversations.engine.admission import (
     ApprovalPending,
@@ -193,6 +195,14 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         except SessionGone:
             await self.reject("not_found", "this session no longer exists")
             return
+        except OverBudget as refused:
+            await self.reject(
+                refused.code,
+                refused.message,
+                budget=refused.budget,
+                retry_after=refused.retry_after,
+            )
+            return
         await self.send_json(
             {
                 "type": "ack",
@@ -244,8 +254,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         else:
             await self.send_json({"type": "ack", "approval": str(approval_id)})
 
-    async def reject(self, code: str, message: str) -> None:
-        await self.send_json({"type": "rejected", "code": code, "message": message})
+    async def reject(self, code: str, message: str, **details: Any) -> None:
+        await self.send_json(
+            {"type": "rejected", "code": code, "message": message, **details}
+        )
 
     async def session_events(self, message: dict) -> None:
         """Layer news (`session.events`): send on, in order, each event once."""

@@ -5,8 +5,8 @@ One function serves the user (`POST /api/me/erase/`), staff (the admin's
 it deletes the user's sessions through the engine (their runs stop, their
 sockets and streams are told), the admin's log entries about the user and their
 sessions (which quote titles and names), and the account, which takes with it
-the user-scope agent state, grants, API tokens, usage roll-ups and anything
-else that points at it. Records of what the user did as staff stay, with their name replaced by
+the user-scope agent state, grants, API tokens, usage roll-ups, budgets
+and what they spent of budgets for each user, and anything else that points at it. Records of what the user did as staff stay, with their name replaced by
 "erased user #<id>". Agent-scope state, which belongs to an agent and no user,
 stays.
 """
@@ -26,6 +26,8 @@ from conversations.engine.service import delete_session
 from conversations.models import (
     AgentState,
     Approval,
+    Budget,
+    BudgetSpend,
     ChatSession,
     Feedback,
     Grant,
@@ -55,6 +57,8 @@ def user_counts(user: Any) -> dict[str, int]:
         "grants": Grant.objects.filter(user=user).count(),
         "API tokens": Token.objects.filter(user=user).count(),
         "usage days": UsageDay.objects.filter(user=user).count(),
+        "budgets": Budget.objects.filter(user=user).count(),
+        "budget spends": _spends(user).count(),
     }
 
 
@@ -69,12 +73,22 @@ def erase_user(user: Any, by: Any) -> dict[str, int]:
         for session_id in session_ids:
             delete_session(session_id)
         _about(user, session_ids).delete()
+        _spends(user).delete()
         audit.record(
             by, audit.Action.ERASE_USER, subject_user_id=user.pk, **as_fields(counts)
         )
         audit.forget_actor(user)
         user.delete()
     return counts
+
+
+def _spends(user: Any) -> QuerySet:
+    """What the user spent of budgets: their own, and their share of budgets
+    for each user."""
+    return BudgetSpend.objects.filter(
+        Q(budget__user=user)
+        | Q(budget__scope=Budget.Scope.EACH_USER, subject=str(user.pk))
+    )
 
 
 def _about(user: Any, session_ids: list[Any]) -> QuerySet:

@@ -13,9 +13,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
@@ -670,3 +672,120 @@ class UsageDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agent} {self.model}"
+
+
+class Budget(models.Model):
+    """A ceiling on tokens or cost per day or month, for one user, each user
+    apart, one agent, or everything; staff set them in the admin. The hard
+    `limit` is enforced before each model call (conversations/budgets.py);
+    crossing `soft_share` of it warns in the run."""
+
+    class Scope(models.TextChoices):
+        USER = "user", "one user"
+        EACH_USER = "each_user", "each user"
+        AGENT = "agent", "one agent"
+        OVERALL = "overall", "everything"
+
+    class Period(models.TextChoices):
+        DAY = "day", "per day (UTC)"
+        MONTH = "month", "per month (UTC)"
+
+    class Unit(models.TextChoices):
+        TOKENS = "tokens", "tokens (input + output)"
+        COST = "cost", "cost (USAGE_CURRENCY)"
+
+    name = models.CharField(max_length=100, unique=True)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="for 'one user' only",
+    )
+    agent = models.CharField(max_length=64, blank=True, help_text="for 'one agent'")
+    period = models.CharField(max_length=5, choices=Period.choices)
+    unit = models.CharField(max_length=6, choices=Unit.choices)
+    limit = models.DecimalField(max_digits=18, decimal_places=6)
+    soft_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        default=Decimal("0.8"),
+        help_text="warn in the run once this share of the limit is used (0-1)",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(limit__gt=0), name="budget_limit_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope="user", user__isnull=False)
+                | (~Q(scope="user") & Q(user__isnull=True)),
+                name="budget_user_for_user_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope="agent", agent__gt="")
+                | (~Q(scope="agent") & Q(agent="")),
+                name="budget_agent_for_agent_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(soft_share__isnull=True)
+                | Q(soft_share__gt=0, soft_share__lt=1),
+                name="budget_soft_share_a_fraction",
+            ),
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """The field a scope needs, and only that one, as a form error (the
+        constraints would otherwise answer a staff typo with an error page)."""
+        errors = {}
+        if self.scope == self.Scope.USER and self.user_id is None:
+            errors["user"] = "Choose the user this budget is for."
+        if self.scope != self.Scope.USER and self.user_id is not None:
+            errors["user"] = "Only a budget for one user names a user."
+        if self.scope == self.Scope.AGENT and not self.agent:
+            errors["agent"] = "Name the agent this budget is for."
+        if self.scope != self.Scope.AGENT and self.agent:
+            errors["agent"] = "Only a budget for one agent names an agent."
+        if self.limit is not None and self.limit <= 0:
+            errors["limit"] = "The limit must be more than 0."
+        if self.soft_share is not None and not 0 < self.soft_share < 1:
+            errors["soft_share"] = "A share is between 0 and 1, such as 0.8."
+        if errors:
+            raise ValidationError(errors)
+
+
+class BudgetSpend(models.Model):
+    """What a budget's period has used so far, for one `subject` (the user's
+    id under 'each user', else ""): moved by each model call's charge and
+    settlement, so two runs racing for the last of a budget are ordered by
+    this row. `stopped_limit` is the limit a call was refused under: new
+    messages are refused while the budget's limit is no higher."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="spends")
+    subject = models.CharField(max_length=40, blank=True)
+    period_start = models.DateField()
+    spent = models.DecimalField(max_digits=24, decimal_places=6, default=Decimal(0))
+    stopped_limit = models.DecimalField(
+        max_digits=18, decimal_places=6, null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "subject", "period_start"],
+                name="one_spend_per_budget_subject_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget} {self.subject or 'all'} from {self.period_start}"

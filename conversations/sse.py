@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from conversations.agent_factory import agent_names, default_agent
 from conversations.api.auth import Refused, authenticated_user
 from conversations.api.serializers import SessionCreateSerializer
+from conversations.budgets import OverBudget
 from conversations.delivery import follow
 from conversations.engine.admission import ApprovalPending, RunInProgress
 from conversations.engine.service import submit_message
@@ -58,11 +59,24 @@ def event_stream_response(
     return response
 
 
-def error(status: int, detail: Any, **headers: str) -> JsonResponse:
-    response = JsonResponse({"detail": detail}, status=status)
+def error(
+    status: int, detail: Any, code: str | None = None, **headers: str
+) -> JsonResponse:
+    body = {"detail": detail} if code is None else {"detail": detail, "code": code}
+    response = JsonResponse(body, status=status)
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+def over_budget(refused: OverBudget) -> JsonResponse:
+    """429 until the budget's period turns, naming the budget."""
+    return error(
+        429,
+        refused.message,
+        refused.code,
+        **{"Retry-After": str(refused.retry_after)},
+    )
 
 
 @database_sync_to_async
@@ -172,6 +186,10 @@ async def chat(request: HttpRequest) -> HttpResponse:
         return error(409, "A run is already active in this session.")
     except SessionGone:
         return error(404, "Not found.")
+    except OverBudget as refused:
+        if created:
+            await session.adelete()
+        return over_budget(refused)
     except BaseException:
         if created:  # nothing of a failed request stays behind
             await session.adelete()

@@ -9,6 +9,8 @@ it is talking to.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -85,7 +87,13 @@ class ModelError(Exception):
 
 @runtime_checkable
 class Model(Protocol):
-    """A streaming chat model with tool calling."""
+    """A streaming chat model with tool calling.
+
+    A model may say how many tokens one turn writes at most
+    (`max_output_tokens`, else `DEFAULT_MAX_OUTPUT_TOKENS` is assumed) and
+    count a request's input itself (`count_tokens(messages, tools)`), so a
+    turn's cost is known before it is made.
+    """
 
     name: str
 
@@ -94,3 +102,55 @@ class Model(Protocol):
     ) -> AsyncIterator[ModelChunk]:
         """Stream one turn: chunks of text/reasoning, tool-call requests, usage."""
         ...
+
+
+# Chat servers count about four characters of English a token, and a few
+# tokens of framing a message.
+CHARS_PER_TOKEN = 4
+TOKENS_PER_MESSAGE = 4
+DEFAULT_MAX_OUTPUT_TOKENS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """What one model turn will use at most, before it is made: the input as
+    the model is likely to count it, and its output bound."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def projected(
+    model: Model, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]
+) -> Projection:
+    """The projection of a turn of `model` over `messages`: counted by the
+    model itself where it can (`count_tokens`), else estimated from the text."""
+    count = getattr(model, "count_tokens", None)
+    used = (
+        count(messages, tools)
+        if count is not None
+        else estimated_tokens(messages, tools)
+    )
+    bound = getattr(model, "max_output_tokens", DEFAULT_MAX_OUTPUT_TOKENS)
+    return Projection(model.name, used, bound)
+
+
+def estimated_tokens(messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> int:
+    """A generous estimate of a request's input tokens from its characters."""
+    chars = sum(
+        len(message.content)
+        + sum(
+            len(call.name) + len(json.dumps(call.args)) for call in message.tool_calls
+        )
+        for message in messages
+    )
+    chars += sum(
+        len(tool.name) + len(tool.description) + len(json.dumps(tool.parameters))
+        for tool in tools
+    )
+    return math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * len(messages)

@@ -44,6 +44,7 @@ from openai.types.chat import ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
 from agents.llm.base import (
+    DEFAULT_MAX_OUTPUT_TOKENS,
     ChatMessage,
     ModelChunk,
     ModelError,
@@ -70,6 +71,7 @@ class OpenAICompatibleModel:
     `api_key` is fine for local servers. `timeout` is in seconds (see the module
     docstring for what it bounds); `max_retries` counts retries after the first
     attempt, `retry_backoff` is the first pause between them, doubled each time.
+    `max_output_tokens` is sent as `max_tokens`, bounding what a turn writes.
     """
 
     def __init__(
@@ -81,8 +83,10 @@ class OpenAICompatibleModel:
         timeout: float = 60.0,
         max_retries: int = 2,
         retry_backoff: float = 0.5,
+        max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
     ) -> None:
         self.name = model
+        self.max_output_tokens = max_output_tokens
         self.base_url = base_url
         self._api_key = api_key or PLACEHOLDER_API_KEY
         self._timeout = timeout
@@ -135,6 +139,7 @@ class OpenAICompatibleModel:
             "messages": [_wire_message(message) for message in messages],
             "stream": True,
             "stream_options": {"include_usage": True},
+            "max_tokens": self.max_output_tokens,
         }
         if tools:
             request["tools"] = [_wire_tool(tool) for tool in tools]

@@ -11,13 +11,14 @@ page, `lineage` a session's versions (forks) on that page, `history` the read-on
 record, `timeline` the transcript's paging, `cards` the HTML of its events,
 `approvals` the inbox of gated tool calls, `decisions` the decisions taken
 from it, `audit` the read-only audit trail, `users` the user list with its erasure,
-and `usage` the price table and the daily usage with its chart.
+`usage` the price table and the daily usage with its chart, and `budgets`
+the spending ceilings.
 """
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
-from conversations.admin import usage  # noqa: F401 - registers its admins
+from conversations.admin import budgets, usage  # noqa: F401 - register their admins
 from conversations.admin.approvals import ApprovalAdmin
 from conversations.admin.audit import AuditRecordAdmin
 from conversations.admin.history import (

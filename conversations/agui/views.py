@@ -30,6 +30,7 @@ from conversations.agui import history
 from conversations.agui.inputs import AguiRequest, parse_run_input
 from conversations.agui.translate import RunTranslator, sse
 from conversations.api.auth import Refused, authenticated_user
+from conversations.budgets import OverBudget
 from conversations.delivery import follow
 from conversations.engine import approvals
 from conversations.engine.admission import ApprovalPending, RunInProgress
@@ -50,9 +51,12 @@ LAST_WAIT_CHECK = 0.5
 class Stop(Exception):
     """A refusal before anything streams: its status and reason."""
 
-    def __init__(self, status: int, detail: str, **headers: str) -> None:
+    def __init__(
+        self, status: int, detail: str, code: str | None = None, **headers: str
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.headers = status, detail, headers
+        self.code = code
 
 
 @csrf_exempt  # DRF's session authentication checks CSRF for cookie callers
@@ -75,7 +79,7 @@ async def run_agent(request: HttpRequest) -> HttpResponse:
     except BadInput as exc:
         return error(400, str(exc))
     except Stop as stop:
-        return error(stop.status, stop.detail, **stop.headers)
+        return error(stop.status, stop.detail, stop.code, **stop.headers)
     return agui_response(stream, session.id)
 
 
@@ -165,6 +169,15 @@ async def started_by_message(
         raise Stop(409, "A run is already active in this thread.") from None
     except SessionGone:
         raise Stop(404, "Not found.") from None
+    except OverBudget as refused:
+        if created:
+            await session.adelete()
+        raise Stop(
+            429,
+            refused.message,
+            code=refused.code,
+            **{"Retry-After": str(refused.retry_after)},
+        ) from None
     except BaseException:
         if created:  # nothing of a failed request stays behind
             await session.adelete()

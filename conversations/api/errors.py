@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from conversations.api.serializers import ErrorSerializer
+from conversations.budgets import OverBudget
 from conversations.engine.admission import (
     ApprovalPending,
     RunInProgress,
@@ -37,7 +38,8 @@ ERRORS = {
     409: "Conflicts with the session's run: one is active, or none is.",
     413: "The message text is too long.",
     415: "The body is not `application/json`.",
-    429: "Too many messages: wait for the time in `Retry-After`.",
+    429: "Too many messages, or a budget is used up (`code` `budget_exceeded`):"
+    " wait for the time in `Retry-After`.",
 }
 
 
@@ -52,6 +54,17 @@ class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request is too large."
     default_code = "too_large"
+
+
+class BudgetUsedUp(APIException):
+    """429 naming the budget, with `Retry-After` until its period turns."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = OverBudget.code
+
+    def __init__(self, refused: OverBudget) -> None:
+        super().__init__(refused.message)
+        self.wait = refused.retry_after  # DRF's handler sends it as Retry-After
 
 
 class Conflict(APIException):
@@ -88,6 +101,8 @@ def engine_refusals() -> Iterator[None]:
         raise ValidationError(exc.message) from None
     except SessionGone:
         raise Http404 from None
+    except OverBudget as refused:
+        raise BudgetUsedUp(refused) from None
 
 
 def _messages(errors: Any, prefix: str = "") -> list[str]:
@@ -115,4 +130,6 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = {"detail": " ".join(_messages(data))}
         if isinstance(data, dict):
             response.data["errors"] = data
+    if response is not None and isinstance(exc, BudgetUsedUp):
+        response.data["code"] = exc.default_code
     return response

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agents.base import Policy
 from agents.events import UserMessage
+from conversations import budgets
 from conversations.engine.storage import (
     RunSpec,
     allocate_seqs,
@@ -120,7 +121,10 @@ def _admit(
         # after this message is queued and its driver starts the queue. (Read
         # before the lock, a run finishing in between left the queued message
         # for the recovery sweep.)
-        allocate_seqs(session_id, 0, now)
+        session = allocate_seqs(session_id, 0, now)
+        refused = budgets.refusal(session.owner_id, session.agent, now)
+        if refused is not None:
+            raise refused
         open_runs = list(
             Run.objects.filter(
                 session_id=session_id, status__in=(*Run.ACTIVE, Run.Status.QUEUED)

@@ -35,6 +35,7 @@ from agents.events import (
 from agents.transcript import PartialAnswer, closing_events
 from conversations.agent_factory import build_agent, run_context
 from conversations.engine.admission import take_steers
+from conversations.engine.allowance import BudgetAllowance
 from conversations.engine.approvals import granted
 from conversations.engine.process import EngineProcess
 from conversations.engine.recorder import EventRecorder, with_retries
@@ -141,8 +142,9 @@ class RunDriver:
                         load_progress, self.spec.run_id, self.spec.first_seq
                     )
                 inbox = SteerInbox(self.spec.run_id, seen)
+                allowance = BudgetAllowance(self.spec.user_id, self.spec.agent)
                 async for event in agent.run(
-                    self.spec.message, context, self.tokens, progress, inbox
+                    self.spec.message, context, self.tokens, progress, inbox, allowance
                 ):
                     finished = await self.take(event)
                     if finished is not None:

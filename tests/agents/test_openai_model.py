@@ -20,6 +20,7 @@ import pytest
 from agents.base import BaseAgent
 from agents.events import Event, RunFinished, ToolCall, ToolResult
 from agents.llm.base import (
+    DEFAULT_MAX_OUTPUT_TOKENS,
     ChatMessage,
     Model,
     ModelChunk,
@@ -163,6 +164,7 @@ async def test_usage_is_reported_once_after_the_answer(serve: Serve) -> None:
 
     assert chunks == [TextChunk("hi"), UsageChunk(input_tokens=12, output_tokens=3)]
     assert server.received[0].body["stream_options"] == {"include_usage": True}
+    assert server.received[0].body["max_tokens"] == DEFAULT_MAX_OUTPUT_TOKENS
 
 
 async def test_conversation_with_tool_results_reaches_the_server_intact(

@@ -2,10 +2,7 @@
 gapless unique seqs under concurrency, one running run per session, policies,
 client_id idempotency, and runs finished with their run_finished."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from agents.events import Info, RunFinished
 from conversations.engine.admission import (
@@ -16,30 +13,9 @@ from conversations.engine.admission import (
 from conversations.engine.storage import finish_run, interrupt_run, write_batch
 from conversations.models import Event, Run
 from tests.factories import new_session
+from tests.threads import in_threads
 
 STALE = 60.0
-
-
-def in_threads(count: int, target) -> list:
-    """Run `target(i)` in `count` threads at once; return results or exceptions."""
-    results: list = [None] * count
-    barrier = threading.Barrier(count)
-
-    def worker(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = target(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_seqs_stay_gapless_and_unique_with_many_writers_on_many_sessions(alice):

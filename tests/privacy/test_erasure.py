@@ -25,6 +25,8 @@ from conversations.models import (
     AgentState,
     Approval,
     AuditRecord,
+    Budget,
+    BudgetSpend,
     ChatSession,
     Event,
     Feedback,
@@ -98,6 +100,20 @@ def everything_of(user) -> ChatSession:
     other = new_session(make_user("carol"), agent="geo")
     audit.record(user, audit.Action.READ_TRANSCRIPT, session_id=other.pk)
     assert approval.pk
+    Budget.objects.create(
+        name=f"cap {MARK}",
+        scope="user",
+        user=user,
+        period="day",
+        unit="tokens",
+        limit=9,
+    )
+    each = Budget.objects.create(
+        name="each", scope="each_user", period="day", unit="tokens", limit=9
+    )
+    BudgetSpend.objects.create(
+        budget=each, subject=str(user.pk), period_start=timezone.now().date(), spent=3
+    )
     return session
 
 
@@ -127,6 +143,8 @@ def test_erasing_yourself_leaves_your_marker_in_no_table(django_user_model):
     erased = response.json()["erased"]
     assert erased["sessions"] == 1 and erased["api_tokens"] == 1
     assert erased["user_state_keys"] == 1 and erased["grants"] == 1
+    assert erased["budgets"] == 1 and erased["budget_spends"] == 1
+    assert not BudgetSpend.objects.filter(subject=str(user.pk)).exists()
     assert tables_holding(MARK) == []
     assert not django_user_model.objects.filter(pk=user.pk).exists()
     assert ChatSession.objects.filter(owner=bob).count() == 1  # others' data stays

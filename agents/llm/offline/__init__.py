@@ -144,9 +144,16 @@ class OfflineModel:
     """A `Model` that plans with rules instead of weights."""
 
     name = "offline"
+    max_output_tokens = 2048  # words: an answer is cut there
 
     def __init__(self, pace: Pace = FULL_SPEED) -> None:
         self.pace = pace
+
+    def count_tokens(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]
+    ) -> int:
+        """The input of a turn as this model counts it: the words it reads."""
+        return sum(len(_WORD.findall(message.content)) for message in messages)
 
     async def stream(
         self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]
@@ -168,9 +175,10 @@ class OfflineModel:
                     yield call
                     written += len(_WORD.findall(str(call.args))) + 1
             case Answer(text=text):
-                for word in _WORD.findall(text):
+                for word in _WORD.findall(text)[
+                    : max(0, self.max_output_tokens - written)
+                ]:
                     yield TextChunk(word)
                     written += 1
                     await self.pace.word()
-        read = sum(len(_WORD.findall(message.content)) for message in messages)
-        yield UsageChunk(input_tokens=read, output_tokens=written)
+        yield UsageChunk(self.count_tokens(messages, tools), written)
