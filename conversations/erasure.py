@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from rest_framework.authtoken.models import Token
 
-from conversations import audit
+from conversations import audit, search
 from conversations.engine.service import delete_session
 from conversations.models import (
     AgentState,
@@ -79,6 +79,7 @@ def erase_user(user: Any, by: Any) -> dict[str, int]:
         )
         audit.forget_actor(user)
         user.delete()
+        search.forget_deleted()
     return counts
 
 

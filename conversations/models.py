@@ -321,11 +321,15 @@ class EventQuerySet(models.QuerySet):
         session, `after(n)[:100]` with the feedback join hashed all 10,000 rows."""
         return self.after(after).up_to(after + size)[:size]
 
-    def append_rows(self, rows: list[EventRow]) -> None:
+    def append_rows(self, rows: list[EventRow], owner_id: Any) -> None:
         """Insert rows without building model instances: PostgreSQL's COPY (about
         3x a multi-row INSERT), elsewhere one prepared INSERT run for every row
         (`executemany`). `bulk_create` spent most of SQLite's write time in
-        Django's per-object compiling: about 100 us an event."""
+        Django's per-object compiling: about 100 us an event. Their searchable
+        text is indexed for the session's owner `owner_id` in the same
+        transaction."""
+        from conversations.search import index_rows  # it reads these models
+
         connection = connections[self.db]
         table = connection.ops.quote_name(self.model._meta.db_table)
         columns = ", ".join(EVENT_ROW_COLUMNS)
@@ -342,6 +346,7 @@ class EventQuerySet(models.QuerySet):
                 placeholders = ", ".join(["%s"] * len(EVENT_ROW_COLUMNS))
                 insert_sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
                 cursor.executemany(insert_sql, db_values(rows, connection))
+        index_rows(rows, owner_id, connection)
 
 
 class Event(models.Model):
@@ -789,3 +794,32 @@ class BudgetSpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget} {self.subject or 'all'} from {self.period_start}"
+
+
+class SearchEntry(models.Model):
+    """The searchable text of one event (a user message, an answer, a thought,
+    a tool call's arguments or outcome), written with the event in its
+    transaction (`EventQuerySet.append_rows`) and gone with its session.
+
+    The full-text index over `body` is the database's own, made by migration
+    0011: a generated `tsvector` column with a GIN index on PostgreSQL, an FTS5
+    table kept by triggers on SQLite (conversations/search/)."""
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    type = models.CharField(max_length=32)
+    ts = models.DateTimeField()
+    body = models.TextField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "-id"], name="search_owner_newest"),
+            models.Index(fields=["session", "seq"], name="search_session_seq"),
+        ]
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.type}"

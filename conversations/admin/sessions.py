@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from conversations import audit
+from conversations import audit, search
 from conversations.admin.layout import WithoutNavSidebar
 from conversations.admin.lineage import Lineage
 from conversations.admin.timeline import TimelinePage, parse_after
@@ -195,8 +195,11 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
         ("owner", admin.RelatedOnlyFieldListFilter),
         "last_activity",
     ]
-    search_fields = ["title", "owner__username", "runs__message"]
-    search_help_text = "Title, owner's username or the text of a user message."
+    search_fields = ["title", "owner__username"]
+    search_help_text = (
+        "Title, owner's username, or words of the transcript (full text:"
+        ' "a phrase", -excluded).'
+    )
     date_hierarchy = "created_at"
     ordering = ["-last_activity"]
     fields = ["reviewed", "review_notes", "reviewed_by", "reviewed_at"]
@@ -205,6 +208,18 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["admin-review/timeline.css"]}
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """The title and owner as Django searches them, or any session whose
+        transcript matches in the full-text index (everyone's: staff)."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            matching = search.sessions_matching(None, search_term)
+        except search.BadQuery:
+            return found, duplicates
+        return found | queryset.filter(pk__in=matching), duplicates
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         """The list's per-row counts for the list only; the review page adds its
@@ -376,6 +391,7 @@ class ChatSessionAdmin(WithoutNavSidebar, admin.ModelAdmin):
             self.log_deletions(request, sessions)
             self.delete_queryset(request, sessions)
             user_state.delete()
+            search.forget_deleted()
             names = ", ".join(owner.get_username() for owner in owners)
             self.message_user(request, f"Purged the data of {names}.", messages.SUCCESS)
             return None

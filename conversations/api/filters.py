@@ -9,7 +9,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 
-from conversations.models import ChatSession, Event, Run
+from conversations import search
+from conversations.models import ChatSession, Run
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -50,7 +51,7 @@ class SessionFilter(filters.FilterSet):
     parent = filters.UUIDFilter(field_name="parent", help_text="forks of this session")
     search = filters.CharFilter(
         method="filter_search",
-        help_text="in the title, the user's messages and the agent's answers",
+        help_text="in the title, or the transcript (as GET /api/search/)",
     )
 
     class Meta:
@@ -70,9 +71,9 @@ class SessionFilter(filters.FilterSet):
         return queryset.filter(Exists(runs))
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        messages = Event.objects.filter(
-            session=OuterRef("pk"),
-            type__in=["user_message", "final"],
-            data__text__icontains=value,
-        )
-        return queryset.filter(Q(title__icontains=value) | Exists(messages))
+        """The title, or the full-text index of the caller's transcripts."""
+        try:
+            found = search.sessions_matching(self.request.user.pk, value)
+        except search.BadQuery:  # no word to look for: only the title can match
+            return queryset.filter(title__icontains=value)
+        return queryset.filter(Q(title__icontains=value) | Q(pk__in=found))

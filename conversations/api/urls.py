@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from conversations.api.approvals import ApprovalViewSet, GrantViewSet
 from conversations.api.me import EraseMeView, UsageView
+from conversations.api.search import SearchView
 from conversations.api.views import AgentViewSet, RunViewSet, SessionViewSet, TokenView
 
 router = DefaultRouter()
@@ -19,6 +20,7 @@ urlpatterns = [
     path("token/", TokenView.as_view(), name="api-token"),
     path("me/erase/", EraseMeView.as_view(), name="api-erase-me"),
     path("usage/", UsageView.as_view(), name="api-usage"),
+    path("search/", SearchView.as_view(), name="api-search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"

@@ -20,6 +20,7 @@ from agents.base import Policy
 from agents.events import UserMessage
 from conversations import budgets
 from conversations.engine.storage import (
+    Allocation,
     RunSpec,
     allocate_seqs,
     event_rows,
@@ -157,7 +158,7 @@ def _admit(
                 interrupted = active
         session = allocate_seqs(session_id, 1, now, title=_title_from(text))
         if policy == Policy.STEER and active is not None and _inbox_open(active):
-            return _steer(session_id, active, text, client_id, session.last_seq, now)
+            return _steer(session_id, session, active, text, client_id, now)
         run = Run.objects.create(
             session_id=session_id,
             status=status,
@@ -170,7 +171,7 @@ def _admit(
         )
         message = UserMessage(text, client_id or None)
         (row,) = event_rows(session_id, run.id, [message], session.last_seq, now)
-        Event.objects.append_rows([row])
+        Event.objects.append_rows([row], session.owner_id)
     spec = None
     if status == Run.Status.RUNNING:
         spec = RunSpec(
@@ -207,15 +208,21 @@ def _inbox_open(run_id: Any) -> bool:
 
 
 def _steer(
-    session_id: Any, run_id: Any, text: str, client_id: str | None, seq: int, now
+    session_id: Any,
+    session: Allocation,
+    run_id: Any,
+    text: str,
+    client_id: str | None,
+    now: datetime,
 ) -> Admission:
     """Store a steering message as the working run's `user_message`."""
+    seq = session.last_seq
     Steer.objects.create(
         session_id=session_id, run_id=run_id, seq=seq, text=text, client_id=client_id
     )
     message = UserMessage(text, client_id or None, steer=True)
     (row,) = event_rows(session_id, run_id, [message], seq, now)
-    Event.objects.append_rows([row])
+    Event.objects.append_rows([row], session.owner_id)
     return Admission(
         run_id, seq, Run.Status.RUNNING, steered=True, envelope=row.envelope()
     )

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conversations.models import AgentState, ChatSession, Event, Run
+from conversations.search.backends import ENTRIES
 
 # Runs mapped per `INSERT ... SELECT`: two parameters each, well under SQLite's
 # 32,766 and PostgreSQL's 65,535 parameters a statement.
@@ -239,5 +240,11 @@ def _copy_rows(parent_id: Any, fork_id: Any, at: int) -> None:
             f"INSERT INTO {events} (session_id, seq, run_id, type, data, ts) "
             f"SELECT %s, seq, NULL, type, data, ts FROM {events} "
             "WHERE session_id = %s AND seq <= %s AND run_id IS NULL",
+            [fork, parent, at],
+        )
+        cursor.execute(  # their search entries: the fork has the same owner
+            f"INSERT INTO {ENTRIES} (session_id, seq, owner_id, type, ts, body) "
+            f"SELECT %s, seq, owner_id, type, ts, body FROM {ENTRIES} "
+            "WHERE session_id = %s AND seq <= %s ORDER BY seq",
             [fork, parent, at],
         )

@@ -155,7 +155,7 @@ def store_events(
         if not runs.update(last_seq=last, heartbeat_at=now, **closing) and closing:
             return None
     rows = event_rows(session_id, run_id, events, last, now)
-    Event.objects.append_rows(rows)
+    Event.objects.append_rows(rows, allocation.owner_id)
     if any(isinstance(e, ApprovalRequested | ApprovalResolved) for e in events):
         _record_approvals(session_id, run_id, allocation.agent, events, now)
     if executed:

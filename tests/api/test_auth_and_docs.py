@@ -97,6 +97,7 @@ def test_schema_describes_every_endpoint_of_the_contract():
         "/api/agents/",
         "/api/me/erase/",
         "/api/usage/",
+        "/api/search/",
         "/api/sessions/",
         "/api/sessions/{id}/",
         "/api/sessions/{id}/events/",

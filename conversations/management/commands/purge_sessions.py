@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from conversations import search
 from conversations.models import ChatSession
 
 UNITS = {"d": "days", "h": "hours", "w": "weeks"}
@@ -57,4 +58,5 @@ class Command(BaseCommand):
             self.stdout.write(f"would delete {count} session(s)")
             return
         sessions.delete()
+        search.forget_deleted()
         self.stdout.write(f"deleted {count} session(s)")
