@@ -23,6 +23,7 @@ from bench import (
     latency,
     mcp,
     profile,
+    search,
     stream,
     users,
 )
@@ -46,6 +47,7 @@ SCENARIOS = (
     "forks",
     "agui",
     "mcp",
+    "search",
 )
 # Tiny sizes for the test suite's smoke test: the code runs, the figures mean nothing.
 SMOKE = dataclasses.replace(
@@ -74,6 +76,9 @@ SMOKE = dataclasses.replace(
     mcp_calls=3,
     mcp_runs=2,
     mcp_repeats=1,
+    search_events=2_000,
+    search_queries=3,
+    budget_admissions=3,
 )
 
 
@@ -153,6 +158,9 @@ def run_stack(
     if "mcp" in only:
         with phase("11 mcp tools"):
             mcp.run(report, stack, sizes)
+    if "search" in only:
+        with phase("12 search, budgets"):
+            search.run(report, stack, sizes)
     if "profile" in only and services:
         text = profile.run(report, stack, sizes)
         report.note(

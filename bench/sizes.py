@@ -39,6 +39,9 @@ class Sizes:
     mcp_calls: int = 20  # scenario 11: tool calls per run, one per model turn
     mcp_runs: int = 10  # runs at once
     mcp_repeats: int = 5  # rounds of each tool, alternating
+    search_events: int = 1_000_000  # scenario 12: entries in the index
+    search_queries: int = 50  # timed searches of each word
+    budget_admissions: int = 200  # admissions with and without budgets
 
 
 QUICK = Sizes(

@@ -19,7 +19,8 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
     output = tmp_path / "benchmarks.md"
     command = [
         sys.executable, "-m", "bench", "--smoke", "--stacks", "embedded",
-        "--only", "stream,users,fanout,big,idle,latency,approvals,forks,agui,mcp",
+        "--only",
+        "stream,users,fanout,big,idle,latency,approvals,forks,agui,mcp,search",
         "--sqlite", str(tmp_path / "bench.sqlite3"), "--output", str(output),
     ]  # fmt: skip
     done = subprocess.run(
@@ -37,6 +38,7 @@ def test_bench_runs_on_tiny_sizes(tmp_path):
         "3 no silent loss",
         "8 approvals",
         "10 agui vs sse",
+        "12 search, budgets",
         "11 mcp tools",
     ):
         assert scenario in text
