@@ -72,12 +72,25 @@ def describe(budget: Budget) -> str:
 
 def over_run(user_id: Any, agent: str) -> list[Budget]:
     """The active budgets a run of `user_id` on `agent` spends from."""
-    return list(
-        Budget.objects.filter(active=True).filter(
-            Q(scope__in=(Budget.Scope.OVERALL, Budget.Scope.EACH_USER))
-            | Q(scope=Budget.Scope.USER, user_id=user_id)
-            | Q(scope=Budget.Scope.AGENT, agent=agent)
-        )
+    return list(Budget.objects.filter(active=True).filter(_over(user_id, agent)))
+
+
+def _over(user_id: Any, agent: str, via: str = "") -> Q:
+    """Budgets over a run of `user_id` on `agent`; `via` prefixes the fields
+    when the query starts from another model ("budget__")."""
+    return (
+        Q(**{f"{via}scope__in": (Budget.Scope.OVERALL, Budget.Scope.EACH_USER)})
+        | Q(**{f"{via}scope": Budget.Scope.USER, f"{via}user_id": user_id})
+        | Q(**{f"{via}scope": Budget.Scope.AGENT, f"{via}agent": agent})
+    )
+
+
+def present(now: datetime) -> Q:
+    """`BudgetSpend` rows of the period their budget is in at `now`."""
+    day, _ = period(Budget.Period.DAY, now)
+    month, _ = period(Budget.Period.MONTH, now)
+    return Q(budget__period=Budget.Period.DAY, period_start=day) | Q(
+        budget__period=Budget.Period.MONTH, period_start=month
     )
 
 
@@ -160,20 +173,11 @@ def settle(
 def refusal(user_id: Any, agent: str, now: datetime) -> OverBudget | None:
     """Why a new message of `user_id` to `agent` is refused now: a budget over
     it that is used up or was stopped this period at its present limit."""
-    day, _ = period(Budget.Period.DAY, now)
-    month, _ = period(Budget.Period.MONTH, now)
     stopped = (
         BudgetSpend.objects.filter(budget__active=True)
-        .filter(
-            Q(budget__scope=Budget.Scope.OVERALL)
-            | Q(budget__scope=Budget.Scope.EACH_USER, subject=str(user_id))
-            | Q(budget__scope=Budget.Scope.USER, budget__user_id=user_id)
-            | Q(budget__scope=Budget.Scope.AGENT, budget__agent=agent)
-        )
-        .filter(
-            Q(budget__period=Budget.Period.DAY, period_start=day)
-            | Q(budget__period=Budget.Period.MONTH, period_start=month)
-        )
+        .filter(_over(user_id, agent, "budget__"))
+        .filter(~Q(budget__scope=Budget.Scope.EACH_USER) | Q(subject=str(user_id)))
+        .filter(present(now))
         .filter(
             Q(spent__gte=F("budget__limit")) | Q(stopped_limit__gte=F("budget__limit"))
         )

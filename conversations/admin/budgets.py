@@ -4,11 +4,11 @@ its present period (conversations/budgets.py enforces them)."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
-from conversations.budgets import period
+from conversations.budgets import present
 from conversations.models import Budget, BudgetSpend
 
 
@@ -35,20 +35,14 @@ class BudgetAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         """Each budget with the spend of its present period (for 'each user',
         the user who spent most), in the list's one query."""
-        now = timezone.now()
-        day, _ = period(Budget.Period.DAY, now)
-        month, _ = period(Budget.Period.MONTH, now)
-        present = (
+        spends = (
             BudgetSpend.objects.filter(budget=OuterRef("pk"))
-            .filter(
-                Q(budget__period=Budget.Period.DAY, period_start=day)
-                | Q(budget__period=Budget.Period.MONTH, period_start=month)
-            )
+            .filter(present(timezone.now()))
             .values("budget")
             .annotate(most=Max("spent"))
             .values("most")
         )
-        return super().get_queryset(request).annotate(spent=Subquery(present))
+        return super().get_queryset(request).annotate(spent=Subquery(spends))
 
     @admin.display(description="for")
     def applies_to(self, budget: Budget) -> str:
