@@ -37,8 +37,7 @@ def _seed(owners: list[Any], events: int, heavy: Any) -> None:
     from django.utils import timezone
 
     from conversations.models import ChatSession
-    from conversations.search import COLUMNS
-    from conversations.search.backends import ENTRIES
+    from conversations.search.backends import INSERT
 
     rng = random.Random(12)
     filler = [
@@ -58,10 +57,6 @@ def _seed(owners: list[Any], events: int, heavy: Any) -> None:
         sessions[owner.pk] = ChatSession.objects.create(owner=owner, agent="math").pk
     field = ChatSession._meta.pk.get_db_prep_value
     now = timezone.now()
-    sql = (
-        f"INSERT INTO {ENTRIES} ({', '.join(COLUMNS)}) "
-        f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-    )
     rare_at = set(rng.sample(range(events // 10), 10))
     heavy_seen = 0
     for start in range(0, events, BATCH):
@@ -78,7 +73,7 @@ def _seed(owners: list[Any], events: int, heavy: Any) -> None:
             session = field(sessions[owner.pk], connection)
             rows.append((session, n + 1, owner.pk, "final", now, " ".join(words)))
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+            cursor.executemany(INSERT, rows)
 
 
 def client_measure(params: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.expressions import RawSQL
 
 from conversations.models import EventRow, SearchEntry
-from conversations.search.backends import ENTRIES, backend
+from conversations.search.backends import ENTRIES, INSERT, backend
 from conversations.search.text import BadQuery, Term, parse, snippet, text_of
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 WINDOW = 1000
-COLUMNS = ("session_id", "seq", "owner_id", "type", "ts", "body")
 
 
 @dataclass(frozen=True)
@@ -75,10 +74,8 @@ def index_rows(rows: list[EventRow], owner_id: Any, connection: Any) -> None:
         )
         for row, body in entries
     ]
-    placeholders = ", ".join(["%s"] * len(COLUMNS))
-    sql = f"INSERT INTO {ENTRIES} ({', '.join(COLUMNS)}) VALUES ({placeholders})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        cursor.executemany(INSERT, values)
 
 
 def hits(

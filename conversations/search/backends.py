@@ -14,6 +14,12 @@ from typing import Any, Protocol
 from conversations.search.text import Term
 
 ENTRIES = "conversations_searchentry"
+COLUMNS = ("session_id", "seq", "owner_id", "type", "ts", "body")
+# One entry's insert, the same for every writer (the index follows by itself).
+INSERT = (
+    f"INSERT INTO {ENTRIES} ({', '.join(COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+)
 FTS = "conversations_search_fts"
 
 

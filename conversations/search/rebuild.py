@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conversations.search.backends import ENTRIES
+from conversations.search.backends import INSERT
 from conversations.search.text import SEARCHED_TYPES, text_of
 
 BATCH = 5000
@@ -21,10 +21,6 @@ def rebuild(connection: Any) -> int:
         "FROM conversations_event e JOIN conversations_chatsession s "
         f"ON s.id = e.session_id WHERE e.type IN ({kinds}) AND e.id > %s "
         f"ORDER BY e.id LIMIT {BATCH}"
-    )
-    insert = (
-        f"INSERT INTO {ENTRIES} (session_id, seq, owner_id, type, ts, body) "
-        "VALUES (%s, %s, %s, %s, %s, %s)"
     )
     done, last = 0, 0
     with connection.cursor() as cursor:
@@ -42,5 +38,5 @@ def rebuild(connection: Any) -> int:
                 if body:
                     values.append((session, seq, owner, kind, ts, body))
             if values:
-                cursor.executemany(insert, values)
+                cursor.executemany(INSERT, values)
             done += len(values)
